@@ -1,0 +1,70 @@
+/**
+ * The contract between Kiosk and one messaging platform. An adapter verifies and parses
+ * webhooks into `Update`s, sends `OutboundMessage`s through the platform's API, and says how
+ * to treat the API's errors. A new platform is one new folder and one line in `registry.ts`.
+ */
+import type { DeliveryOutcome } from '../core/errors';
+import type { OutboundMessage } from '../core/outbound';
+import type { SentMessage } from '../core/context';
+import type { Conversation, Update } from '../core/update';
+
+/** An incoming HTTP request as an adapter sees it: the raw bytes kept for signatures. */
+export interface WebhookRequest {
+  method: string;
+  /** Header names in lower case. */
+  headers: Record<string, string | undefined>;
+  /** Query-string parameters (first value of each). */
+  query: Record<string, string | undefined>;
+  /** The body exactly as received; signatures are computed over these bytes. */
+  rawBody: Buffer;
+}
+
+/** An HTTP answer an adapter chooses: to a handshake, or instead of the default acknowledgement. */
+export interface WebhookResponse {
+  status: number;
+  body: string;
+  contentType?: string;
+}
+
+/** Rate limits a platform imposes on a bot's outgoing messages. */
+export interface RateLimits {
+  /** Messages per second for the whole bot. */
+  perSecond: number;
+  /** Messages per second to one chat. */
+  perChatPerSecond: number;
+  /** Messages per minute to one group chat, where the platform has such a limit. */
+  perGroupPerMinute?: number;
+}
+
+/** The settings every adapter receives: which bot it serves and where the platform's API lives. */
+export interface AdapterContext {
+  /** The bot's name as configured. */
+  bot: string;
+}
+
+/** One platform behind one interface. */
+export interface Adapter {
+  /** The platform's name, as used in webhook URLs: `/webhooks/:bot/:platform`. */
+  readonly platform: string;
+  /** The platform's limits on outgoing messages. */
+  readonly limits: RateLimits;
+  /** Check the request's signature or secret. Throws `SignatureError` when it does not match. */
+  verify(request: WebhookRequest): void | Promise<void>;
+  /**
+   * Answer a `GET` verification handshake (WeChat's `echostr`, Meta's `hub.challenge`).
+   * Throws `SignatureError` for a handshake that does not verify.
+   */
+  handshake?(request: WebhookRequest): WebhookResponse | Promise<WebhookResponse>;
+  /** Parse a verified request into updates. Throws `PayloadError` naming what is malformed. */
+  parse(request: WebhookRequest): Update[] | Promise<Update[]>;
+  /** The answer to give once the updates are durably queued. @defaultValue 200 with an empty body */
+  acknowledge?(request: WebhookRequest, updates: Update[]): WebhookResponse;
+  /** Send a message through the platform's API. Throws `DeliveryError` with an outcome. */
+  send(conversation: Conversation, message: OutboundMessage): Promise<SentMessage>;
+  /** Acknowledge a button press, where the platform needs it (Telegram's answerCallbackQuery). */
+  answerButton?(update: Update, text?: string): Promise<void>;
+  /** How to treat an error thrown by the platform's API: retry after a wait, retry, or give up. */
+  classifyError(error: unknown): DeliveryOutcome;
+  /** Release sockets or timers the adapter holds. */
+  close?(): Promise<void>;
+}
