@@ -1,0 +1,225 @@
+/**
+ * Assembles Kiosk from its parts: configuration, bots, platform adapters, Redis, the inbound
+ * queue, its workers and the HTTP app. A process may serve webhooks, run workers, or both
+ * (`kiosk start` runs both; `kiosk web` and `kiosk worker` scale each on its own).
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Express, Router } from 'express';
+import { Redis } from 'ioredis';
+import type { Adapter } from './adapters/adapter';
+import type { AdapterDefinition } from './adapters/definition';
+import { builtinAdapters } from './adapters/registry';
+import type { KioskConfig } from './config/schema';
+import type { ContextServices } from './core/context';
+import { ConfigError } from './core/errors';
+import type { Update } from './core/update';
+import { createHttpApp } from './http/app';
+import { createInboundProducer, startInboundConsumer, type InboundConsumer } from './jobs/inbound';
+import { createLogger, type Logger } from './log';
+
+/** What the runtime needs of a bot: `Bot` satisfies it whatever its context type. */
+export interface ServableBot {
+  readonly name: string;
+  readonly defaultLocale: string;
+  handleUpdate(update: Update, services: ContextServices): Promise<unknown>;
+}
+
+/** Options of `createKiosk`. */
+export interface KioskOptions {
+  /** Validated configuration, from `loadConfig`. */
+  config: KioskConfig;
+  /** The bots to serve; each must be configured under `bots.<name>`. */
+  bots: ServableBot[];
+  /** Platforms besides (or instead of) the built-in ones. @defaultValue the built-in adapters */
+  adapters?: readonly AdapterDefinition[];
+  /** Where logs go. @defaultValue a pino logger at `KIOSK_LOG_LEVEL` */
+  logger?: Logger;
+  /** Fine-tuning of the inbound workers; tests shorten the stalled-job checks. */
+  inbound?: { lockDuration?: number; stalledInterval?: number; attempts?: number; dedupeSeconds?: number };
+  /** Extra routers for the web app, built once the adapters exist (the web chat's routes…). */
+  routers?: (kiosk: KioskParts) => Router[];
+}
+
+/** What routers and plugins may use from a running Kiosk. */
+export interface KioskParts {
+  readonly config: KioskConfig;
+  readonly redis: Redis;
+  readonly logger: Logger;
+  adapterFor(bot: string, platform: string): Adapter | undefined;
+}
+
+/** A Kiosk deployment in one process. */
+export interface Kiosk extends KioskParts {
+  /** The express app serving webhooks, health and the web chat. */
+  readonly app: Express;
+  /** Serve the app; resolves to its base URL. @defaultValue port from config, host 127.0.0.1 */
+  listen(port?: number, host?: string): Promise<string>;
+  /** Start handling queued updates in this process. */
+  startWorkers(): Promise<void>;
+  /** The webhook URL of every configured bot and platform under a base URL. */
+  webhookUrls(baseUrl: string): Array<{ bot: string; platform: string; url: string }>;
+  /** Stop serving and working: finishes updates in hand, then closes connections. */
+  close(): Promise<void>;
+}
+
+function buildAdapters(
+  config: KioskConfig,
+  definitions: readonly AdapterDefinition[],
+  redis: Redis,
+): Map<string, Adapter> {
+  const byPlatform = new Map(definitions.map((d) => [d.platform, d]));
+  const adapters = new Map<string, Adapter>();
+  for (const [bot, botConfig] of Object.entries(config.bots)) {
+    for (const [platform, settings] of Object.entries(botConfig.platforms)) {
+      const definition = byPlatform.get(platform);
+      const path = `bots.${bot}.platforms.${platform}`;
+      if (!definition) {
+        throw new ConfigError(path, `unknown platform; known platforms are ${[...byPlatform.keys()].join(', ')}.`);
+      }
+      const parsed = definition.settings.safeParse(settings);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        throw new ConfigError([path, ...issue.path.map(String)].join('.'), issue.message);
+      }
+      adapters.set(`${bot}/${platform}`, definition.create(parsed.data, { bot, redis, prefix: config.prefix }));
+    }
+  }
+  return adapters;
+}
+
+/**
+ * Create a Kiosk deployment from configuration and bots. Nothing listens and no worker runs
+ * until `listen` and `startWorkers` are called.
+ *
+ * @example
+ * ```ts
+ * const kiosk = createKiosk({ config: loadConfig({ adapters: builtinAdapters }), bots: [taxi] });
+ * await kiosk.startWorkers();
+ * console.log(`listening on ${await kiosk.listen()}`);
+ * ```
+ */
+export function createKiosk(options: KioskOptions): Kiosk {
+  const { config } = options;
+  const logger = options.logger ?? createLogger();
+  const bots = new Map(options.bots.map((bot) => [bot.name, bot]));
+  for (const name of bots.keys()) {
+    if (!config.bots[name]) throw new ConfigError(`bots.${name}`, `bot "${name}" is defined in code but not configured; add it under bots.`);
+  }
+  for (const name of Object.keys(config.bots)) {
+    if (!bots.has(name)) throw new ConfigError(`bots.${name}`, `bot "${name}" is configured but no bot of that name was passed to createKiosk.`);
+  }
+
+  const onRedisError = (role: string) => {
+    let last = '';
+    return (error: Error) => {
+      // One line per change of state, not one per reconnect attempt.
+      if (error.message !== last) logger.warn({ role, err: error.message }, 'redis connection error');
+      last = error.message;
+    };
+  };
+  // Shared connection for adapters, sessions and readiness; commands wait while reconnecting.
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  redis.on('error', onRedisError('shared'));
+  // The producer fails fast so a webhook is answered 503 at once when Redis is down.
+  const producerConnection = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  producerConnection.on('error', onRedisError('producer'));
+  let workerConnection: Redis | undefined;
+
+  const adapters = buildAdapters(config, options.adapters ?? builtinAdapters, redis);
+  const adapterFor = (bot: string, platform: string) => adapters.get(`${bot}/${platform}`);
+
+  const inboundOptions = {
+    prefix: config.prefix,
+    partitions: config.inboundPartitions,
+    ...(options.inbound?.attempts !== undefined ? { attempts: options.inbound.attempts } : {}),
+    ...(options.inbound?.dedupeSeconds !== undefined ? { dedupeSeconds: options.inbound.dedupeSeconds } : {}),
+  };
+  const producer = createInboundProducer(producerConnection, inboundOptions);
+  let consumer: InboundConsumer | undefined;
+  let server: Server | undefined;
+
+  const parts: KioskParts = { config, redis, logger, adapterFor };
+
+  const app = createHttpApp({
+    adapterFor,
+    enqueue: (updates) => producer.add(updates),
+    bodyLimitBytes: config.webhookBodyLimitBytes,
+    isReady: async () => producerConnection.status === 'ready' && (await redis.ping()) === 'PONG',
+    routers: options.routers?.(parts) ?? [],
+    onOutcome: (o) => logger.info({ bot: o.bot, platform: o.platform, status: o.status, updates: o.updates, code: o.code, ms: Math.round(o.durationMs * 10) / 10 }, 'webhook'),
+  });
+
+  const servicesFor = (update: Update): ContextServices => {
+    const adapter = adapterFor(update.bot, update.platform);
+    if (!adapter) throw new ConfigError(`bots.${update.bot}.platforms.${update.platform}`, 'an update arrived for a platform this process does not serve; every process needs the same configuration.');
+    return {
+      send: (conversation, message) => {
+        const target = adapterFor(conversation.bot, conversation.platform);
+        if (!target) throw new ConfigError(`bots.${conversation.bot}.platforms.${conversation.platform}`, 'cannot reply on a platform that is not configured.');
+        return target.send(conversation, message);
+      },
+      ...(adapter.answerButton ? { answerButton: (u: Update, text?: string) => adapter.answerButton!(u, text) } : {}),
+    };
+  };
+
+  const handle = async (update: Update) => {
+    const bot = bots.get(update.bot);
+    if (!bot) throw new ConfigError(`bots.${update.bot}`, 'an update arrived for a bot this process does not serve.');
+    const started = performance.now();
+    await bot.handleUpdate(update, servicesFor(update));
+    logger.info({ bot: update.bot, platform: update.platform, update: update.id, kind: update.kind, ms: Math.round((performance.now() - started) * 10) / 10 }, 'update handled');
+  };
+
+  return {
+    ...parts,
+    app,
+    webhookUrls(baseUrl) {
+      const base = baseUrl.replace(/\/+$/, '');
+      return [...adapters.keys()].map((key) => {
+        const [bot, platform] = key.split('/') as [string, string];
+        return { bot, platform, url: `${base}/webhooks/${bot}/${platform}` };
+      });
+    },
+    listen(port = config.port, host = '127.0.0.1') {
+      return new Promise((resolve, reject) => {
+        const listening = app.listen(port, host, (error?: Error) => {
+          if (error) return reject(error);
+          const address = listening.address() as AddressInfo;
+          resolve(`http://${host}:${address.port}`);
+        });
+        server = listening;
+      });
+    },
+    async startWorkers() {
+      if (consumer) return;
+      workerConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+      workerConnection.on('error', onRedisError('worker'));
+      await producer.ensureOrdering();
+      consumer = startInboundConsumer(workerConnection, {
+        ...inboundOptions,
+        ...(options.inbound?.lockDuration !== undefined ? { lockDuration: options.inbound.lockDuration } : {}),
+        ...(options.inbound?.stalledInterval !== undefined ? { stalledInterval: options.inbound.stalledInterval } : {}),
+        handle,
+        onFailed: (update, error) =>
+          logger.error({ bot: update?.bot, platform: update?.platform, update: update?.id, err: error.name, code: (error as { code?: string }).code }, 'update failed'),
+      });
+      await Promise.all(consumer.workers.map((worker) => worker.waitUntilReady()));
+    },
+    async close() {
+      if (server) {
+        const closing = server;
+        server = undefined;
+        closing.closeAllConnections?.();
+        await new Promise<void>((resolve) => closing.close(() => resolve()));
+      }
+      await consumer?.close();
+      consumer = undefined;
+      await producer.close();
+      await Promise.all([...adapters.values()].map((adapter) => adapter.close?.()));
+      for (const connection of [producerConnection, workerConnection, redis]) {
+        if (connection && connection.status !== 'end') connection.disconnect();
+      }
+    },
+  };
+}
