@@ -15,6 +15,10 @@ import type { ContextServices } from './core/context';
 import { ConfigError } from './core/errors';
 import type { Update } from './core/update';
 import { createHttpApp } from './http/app';
+import { createDeliveryProducer } from './delivery/delivery';
+import { ensureDeliveryOrdering, startDeliveryConsumer, type DeliveryConsumer } from './delivery/delivery-worker';
+import type { OutboundMessage } from './core/outbound';
+import type { Conversation } from './core/update';
 import { createInboundProducer, startInboundConsumer, type InboundConsumer } from './jobs/inbound';
 import { createLogger, type Logger } from './log';
 
@@ -37,6 +41,8 @@ export interface KioskOptions {
   logger?: Logger;
   /** Fine-tuning of the inbound workers; tests shorten the stalled-job checks. */
   inbound?: { lockDuration?: number; stalledInterval?: number; attempts?: number; dedupeSeconds?: number };
+  /** Fine-tuning of delivery: partitions per bot and platform, inline retries and their first backoff. */
+  delivery?: { partitions?: number; inlineRetries?: number; backoffMs?: number };
   /** Extra routers for the web app, built once the adapters exist (the web chat's routes…). */
   routers?: (kiosk: KioskParts) => Router[];
 }
@@ -47,6 +53,11 @@ export interface KioskParts {
   readonly redis: Redis;
   readonly logger: Logger;
   adapterFor(bot: string, platform: string): Adapter | undefined;
+  /**
+   * Queue a message for delivery to a conversation. `key` makes it idempotent: the same key
+   * is delivered once. Workers write back to customers through this.
+   */
+  deliver(conversation: Conversation, message: OutboundMessage, key: string): Promise<string>;
 }
 
 /** A Kiosk deployment in one process. */
@@ -125,6 +136,10 @@ export function createKiosk(options: KioskOptions): Kiosk {
   const producerConnection = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
   producerConnection.on('error', onRedisError('producer'));
   let workerConnection: Redis | undefined;
+  const deliveryPartitions = options.delivery?.partitions ?? 4;
+  // Delivery jobs are queued by workers and handlers, which may wait out a Redis restart.
+  const delivery = createDeliveryProducer(redis, { prefix: config.prefix, partitions: deliveryPartitions });
+  let deliveryConsumer: DeliveryConsumer | undefined;
 
   const adapters = buildAdapters(config, options.adapters ?? builtinAdapters, redis);
   const adapterFor = (bot: string, platform: string) => adapters.get(`${bot}/${platform}`);
@@ -139,7 +154,13 @@ export function createKiosk(options: KioskOptions): Kiosk {
   let consumer: InboundConsumer | undefined;
   let server: Server | undefined;
 
-  const parts: KioskParts = { config, redis, logger, adapterFor };
+  const deliver = (conversation: Conversation, message: OutboundMessage, key: string) => {
+    if (!adapterFor(conversation.bot, conversation.platform)) {
+      throw new ConfigError(`bots.${conversation.bot}.platforms.${conversation.platform}`, 'cannot send on a platform that is not configured for this bot.');
+    }
+    return delivery.deliver(conversation, message, key);
+  };
+  const parts: KioskParts = { config, redis, logger, adapterFor, deliver };
 
   const app = createHttpApp({
     adapterFor,
@@ -150,24 +171,25 @@ export function createKiosk(options: KioskOptions): Kiosk {
     onOutcome: (o) => logger.info({ bot: o.bot, platform: o.platform, status: o.status, updates: o.updates, code: o.code, ms: Math.round(o.durationMs * 10) / 10 }, 'webhook'),
   });
 
-  const servicesFor = (update: Update): ContextServices => {
+  /**
+   * Replies of one update are keyed by the update's job and their rank, so a handler that
+   * runs again after a crash queues the same keys and the customer sees each reply once.
+   */
+  const servicesFor = (update: Update, jobId: string): ContextServices => {
     const adapter = adapterFor(update.bot, update.platform);
     if (!adapter) throw new ConfigError(`bots.${update.bot}.platforms.${update.platform}`, 'an update arrived for a platform this process does not serve; every process needs the same configuration.');
+    let rank = 0;
     return {
-      send: (conversation, message) => {
-        const target = adapterFor(conversation.bot, conversation.platform);
-        if (!target) throw new ConfigError(`bots.${conversation.bot}.platforms.${conversation.platform}`, 'cannot reply on a platform that is not configured.');
-        return target.send(conversation, message);
-      },
+      send: async (conversation, message) => ({ deliveryId: await deliver(conversation, message, `r-${jobId}-${rank++}`) }),
       ...(adapter.answerButton ? { answerButton: (u: Update, text?: string) => adapter.answerButton!(u, text) } : {}),
     };
   };
 
-  const handle = async (update: Update) => {
+  const handle = async (update: Update, jobId: string) => {
     const bot = bots.get(update.bot);
     if (!bot) throw new ConfigError(`bots.${update.bot}`, 'an update arrived for a bot this process does not serve.');
     const started = performance.now();
-    await bot.handleUpdate(update, servicesFor(update));
+    await bot.handleUpdate(update, servicesFor(update, jobId));
     logger.info({ bot: update.bot, platform: update.platform, update: update.id, kind: update.kind, ms: Math.round((performance.now() - started) * 10) / 10 }, 'update handled');
   };
 
@@ -200,11 +222,27 @@ export function createKiosk(options: KioskOptions): Kiosk {
         ...inboundOptions,
         ...(options.inbound?.lockDuration !== undefined ? { lockDuration: options.inbound.lockDuration } : {}),
         ...(options.inbound?.stalledInterval !== undefined ? { stalledInterval: options.inbound.stalledInterval } : {}),
-        handle,
+        handle: (update, job) => handle(update, job.id ?? `${update.platform}-${update.id}`),
         onFailed: (update, error) =>
           logger.error({ bot: update?.bot, platform: update?.platform, update: update?.id, err: error.name, code: (error as { code?: string }).code }, 'update failed'),
       });
-      await Promise.all(consumer.workers.map((worker) => worker.waitUntilReady()));
+      const served = [...adapters].map(([key, adapter]) => ({ bot: key.split('/')[0]!, adapter }));
+      const deliveryOptions = {
+        prefix: config.prefix,
+        partitions: deliveryPartitions,
+        adapters: served,
+        producer: delivery,
+        ...(options.delivery?.inlineRetries !== undefined ? { inlineRetries: options.delivery.inlineRetries } : {}),
+        ...(options.delivery?.backoffMs !== undefined ? { backoffMs: options.delivery.backoffMs } : {}),
+      };
+      await ensureDeliveryOrdering(deliveryOptions);
+      deliveryConsumer = startDeliveryConsumer(workerConnection, {
+        ...deliveryOptions,
+        onDelivered: (job, _sent, ms) => logger.info({ bot: job.conversation.bot, platform: job.conversation.platform, key: job.key, ms: Math.round(ms) }, 'delivered'),
+        onGaveUp: (job, reason) => logger.warn({ bot: job.conversation.bot, platform: job.conversation.platform, key: job.key, reason }, 'delivery gave up'),
+        onRateLimited: (job, seconds) => logger.warn({ bot: job.conversation.bot, platform: job.conversation.platform, seconds }, 'delivery rate-limited by platform'),
+      });
+      await Promise.all([...consumer.workers, ...deliveryConsumer.workers].map((worker) => worker.waitUntilReady()));
     },
     async close() {
       if (server) {
@@ -215,7 +253,10 @@ export function createKiosk(options: KioskOptions): Kiosk {
       }
       await consumer?.close();
       consumer = undefined;
+      await deliveryConsumer?.close();
+      deliveryConsumer = undefined;
       await producer.close();
+      await delivery.close();
       await Promise.all([...adapters.values()].map((adapter) => adapter.close?.()));
       for (const connection of [producerConnection, workerConnection, redis]) {
         if (connection && connection.status !== 'end') connection.disconnect();

@@ -5,9 +5,13 @@
 import { toOutbound, type OutboundMessage } from './outbound';
 import { conversationOf, type ButtonPress, type Chat, type Conversation, type Location, type Message, type PlatformEvent, type Update, type User } from './update';
 
-/** The result of sending one message: the platform's id for it, when it returns one. */
+/**
+ * The result of sending one message: the platform's id for it when it was sent at once, or
+ * the id of its delivery job when it was queued for delivery.
+ */
 export interface SentMessage {
   messageId?: string;
+  deliveryId?: string;
 }
 
 /**

@@ -18,7 +18,7 @@ function fnv1a(text: string): number {
 }
 
 /** The partition (0 … partitions-1) of the chat an update belongs to. */
-export function partitionOf(update: Pick<Update, 'bot' | 'platform' | 'chat'>, partitions: number): number {
+export function partitionOf(update: { bot: string; platform: string; chat: { id: string } }, partitions: number): number {
   return fnv1a(`${update.bot}\u0000${update.platform}\u0000${update.chat.id}`) % partitions;
 }
 

@@ -1,0 +1,116 @@
+/**
+ * Delivery workers: take outbound messages off their queues and send them through the
+ * platform adapter, at the platform's rate.
+ *
+ * - Rate: each partition has a BullMQ limiter with its share of the bot's rate.
+ * - 429 with retry-after: every partition of that bot is paused for exactly that long
+ *   (BullMQ's manual rate limiting) and the message goes back to the front of its queue.
+ * - 5xx and network errors: retried inside the job with backoff, so the chat's later
+ *   messages wait behind it and order is kept; after that BullMQ's attempts take over.
+ * - Permanent errors (blocked, chat not found): the job fails at once, stays inspectable
+ *   in the failed set, and is reported through `onGaveUp`.
+ */
+import { RateLimitError, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Adapter } from '../adapters/adapter';
+import type { SentMessage } from '../core/context';
+import { DeliveryError, type DeliveryOutcome } from '../core/errors';
+import type { DeliveryJob, DeliveryOptions, DeliveryProducer } from './delivery';
+import { partitionLimiter } from './partition-limits';
+import { deliveryQueueName } from './queue-names';
+
+/** Options of the delivery workers of one process. */
+export interface DeliveryWorkerOptions extends DeliveryOptions {
+  /** The adapters to deliver through, one per bot and platform. */
+  adapters: ReadonlyArray<{ bot: string; adapter: Adapter }>;
+  /** Used to pause all of a bot's partitions on a 429. */
+  producer: DeliveryProducer;
+  /** Sends retried inside the job before BullMQ's attempts take over. @defaultValue 4 */
+  inlineRetries?: number;
+  /** First backoff of the inline retries, doubled each time, in ms. @defaultValue 500 */
+  backoffMs?: number;
+  /** A message was delivered. */
+  onDelivered?(job: DeliveryJob, sent: SentMessage, ms: number): void;
+  /** A message will not be delivered: the platform refused it for good. */
+  onGaveUp?(job: DeliveryJob, reason: string): void;
+  /** The platform asked Kiosk to wait. */
+  onRateLimited?(job: DeliveryJob, seconds: number): void;
+}
+
+/** The running delivery workers. */
+export interface DeliveryConsumer {
+  readonly workers: readonly Worker[];
+  close(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function outcomeOf(adapter: Adapter, error: unknown): DeliveryOutcome {
+  return error instanceof DeliveryError ? error.outcome : adapter.classifyError(error);
+}
+
+/** Start one worker per delivery partition of every adapter. */
+export function startDeliveryConsumer(connection: Redis, options: DeliveryWorkerOptions): DeliveryConsumer {
+  const inlineRetries = options.inlineRetries ?? 4;
+  const backoffMs = options.backoffMs ?? 500;
+  const workers: Worker[] = [];
+
+  for (const { bot, adapter } of options.adapters) {
+    const limiter = partitionLimiter(adapter.limits, options.partitions);
+    const pauseBot = (ms: number) =>
+      Promise.all(Array.from({ length: options.partitions }, (_, p) => options.producer.queue(adapter.platform, bot, p).rateLimit(ms)));
+
+    const process = async (job: Job<DeliveryJob>): Promise<SentMessage> => {
+      const started = performance.now();
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const sent = await adapter.send(job.data.conversation, job.data.message);
+          options.onDelivered?.(job.data, sent, performance.now() - started);
+          return sent;
+        } catch (error) {
+          const outcome = outcomeOf(adapter, error);
+          if (outcome.kind === 'give-up') {
+            options.onGaveUp?.(job.data, outcome.reason);
+            throw new UnrecoverableError(`Not delivered: ${outcome.reason}`);
+          }
+          if (outcome.kind === 'retry-after') {
+            options.onRateLimited?.(job.data, outcome.seconds);
+            await pauseBot(Math.max(1, outcome.seconds) * 1000);
+            throw new RateLimitError();
+          }
+          if (attempt >= inlineRetries) throw error;
+          await sleep(backoffMs * 2 ** attempt);
+        }
+      }
+    };
+
+    for (let p = 0; p < options.partitions; p++) {
+      const worker = new Worker<DeliveryJob, SentMessage>(deliveryQueueName(adapter.platform, bot, p), process, {
+        connection,
+        prefix: options.prefix,
+        concurrency: 1,
+        limiter,
+        // Inline retries may hold a job for ~15 s; the lock must outlast them.
+        lockDuration: 60_000,
+      });
+      worker.on('error', () => undefined);
+      workers.push(worker);
+    }
+  }
+
+  return {
+    workers,
+    async close() {
+      await Promise.all(workers.map((worker) => worker.close()));
+    },
+  };
+}
+
+/** Make each partition send one message at a time across the cluster, keeping chats in order. */
+export async function ensureDeliveryOrdering(options: Pick<DeliveryWorkerOptions, 'adapters' | 'producer' | 'partitions'>): Promise<void> {
+  await Promise.all(
+    options.adapters.flatMap(({ bot, adapter }) =>
+      Array.from({ length: options.partitions }, (_, p) => options.producer.queue(adapter.platform, bot, p).setGlobalConcurrency(1)),
+    ),
+  );
+}
