@@ -19,6 +19,13 @@ import { createDeliveryProducer } from './delivery/delivery';
 import { ensureDeliveryOrdering, startDeliveryConsumer, type DeliveryConsumer } from './delivery/delivery-worker';
 import type { OutboundMessage } from './core/outbound';
 import type { Conversation } from './core/update';
+import type { Renderer } from './core/content';
+import type { JobOptions, JobRef } from './core/job-options';
+import type { JobDefinition } from './jobs/define-job';
+import { createJobProducer, type JobEnvelope, type JobRepeat } from './jobs/job-producer';
+import type { Queue } from 'bullmq';
+import { startJobConsumer, type JobConsumer } from './jobs/job-worker';
+import type { z } from 'zod';
 import { createInboundProducer, startInboundConsumer, type InboundConsumer } from './jobs/inbound';
 import { createLogger, type Logger } from './log';
 
@@ -41,8 +48,14 @@ export interface KioskOptions {
   logger?: Logger;
   /** Fine-tuning of the inbound workers; tests shorten the stalled-job checks. */
   inbound?: { lockDuration?: number; stalledInterval?: number; attempts?: number; dedupeSeconds?: number };
+  /** The jobs this deployment runs (usually everything `workers/` exports). */
+  jobs?: readonly JobDefinition[];
+  /** Renders templates for replies and notifications. */
+  render?: Renderer;
+  /** Fine-tuning of the job workers: concurrency for every job, stalled-job checks. */
+  jobWorkers?: { concurrency?: number; lockDuration?: number; stalledInterval?: number };
   /** Fine-tuning of delivery: partitions per bot and platform, inline retries and their first backoff. */
-  delivery?: { partitions?: number; inlineRetries?: number; backoffMs?: number };
+  delivery?: { partitions?: number; inlineRetries?: number; backoffMs?: number; lockDuration?: number };
   /** Extra routers for the web app, built once the adapters exist (the web chat's routes…). */
   routers?: (kiosk: KioskParts) => Router[];
 }
@@ -58,6 +71,16 @@ export interface KioskParts {
    * is delivered once. Workers write back to customers through this.
    */
   deliver(conversation: Conversation, message: OutboundMessage, key: string): Promise<string>;
+  /** Validate and enqueue a job from outside a handler (an admin task, a payment webhook). */
+  enqueue<S extends z.ZodType>(job: JobRef<S>, data: z.input<S>, options?: JobOptions & { conversation?: Conversation }): Promise<string>;
+  /** Create or update a recurring job, e.g. a monthly bill run: `{ pattern: '0 9 1 * *', tz: 'Europe/Paris' }`. */
+  schedule<S extends z.ZodType>(job: JobRef<S>, scheduleId: string, repeat: JobRepeat, data: z.input<S>): Promise<void>;
+  /** Remove a schedule. */
+  unschedule(job: JobRef, scheduleId: string): Promise<boolean>;
+  /** Remove a job that has not started. */
+  cancel(job: JobRef, id: string): Promise<boolean>;
+  /** The BullMQ queue of a job, to inspect its waiting, delayed and failed jobs. */
+  jobsQueue(job: JobRef): Queue<JobEnvelope>;
 }
 
 /** A Kiosk deployment in one process. */
@@ -66,8 +89,10 @@ export interface Kiosk extends KioskParts {
   readonly app: Express;
   /** Serve the app; resolves to its base URL. @defaultValue port from config, host 127.0.0.1 */
   listen(port?: number, host?: string): Promise<string>;
-  /** Start handling queued updates in this process. */
+  /** Start handling queued updates, jobs and deliveries in this process. */
   startWorkers(): Promise<void>;
+  /** Stop the workers of this process (they finish what they hold); `startWorkers` starts them again. */
+  stopWorkers(): Promise<void>;
   /** The webhook URL of every configured bot and platform under a base URL. */
   webhookUrls(baseUrl: string): Array<{ bot: string; platform: string; url: string }>;
   /** Stop serving and working: finishes updates in hand, then closes connections. */
@@ -160,7 +185,20 @@ export function createKiosk(options: KioskOptions): Kiosk {
     }
     return delivery.deliver(conversation, message, key);
   };
-  const parts: KioskParts = { config, redis, logger, adapterFor, deliver };
+  const jobs = createJobProducer(redis, config.prefix);
+  let jobConsumer: JobConsumer | undefined;
+  const parts: KioskParts = {
+    config,
+    redis,
+    logger,
+    adapterFor,
+    deliver,
+    enqueue: (job, data, enqueueOptions) => jobs.enqueue(job, data, enqueueOptions),
+    schedule: (job, scheduleId, repeat, data) => jobs.schedule(job, scheduleId, repeat, data),
+    unschedule: (job, scheduleId) => jobs.unschedule(job, scheduleId),
+    cancel: (job, id) => jobs.cancel(job, id),
+    jobsQueue: (job) => jobs.queue(job),
+  };
 
   const app = createHttpApp({
     adapterFor,
@@ -181,6 +219,11 @@ export function createKiosk(options: KioskOptions): Kiosk {
     let rank = 0;
     return {
       send: async (conversation, message) => ({ deliveryId: await deliver(conversation, message, `r-${jobId}-${rank++}`) }),
+      // Enqueues of one update are keyed like its replies, so a re-run handler enqueues nothing twice.
+      enqueue: (job, data, enqueueOptions) =>
+        jobs.enqueue(job, data, enqueueOptions.jobId || enqueueOptions.deduplication ? enqueueOptions : { ...enqueueOptions, jobId: `e-${jobId}-${rank++}` }),
+      cancel: (job, id) => jobs.cancel(job, id),
+      ...(options.render ? { render: options.render } : {}),
       ...(adapter.answerButton ? { answerButton: (u: Update, text?: string) => adapter.answerButton!(u, text) } : {}),
     };
   };
@@ -193,9 +236,19 @@ export function createKiosk(options: KioskOptions): Kiosk {
     logger.info({ bot: update.bot, platform: update.platform, update: update.id, kind: update.kind, ms: Math.round((performance.now() - started) * 10) / 10 }, 'update handled');
   };
 
+  const stopWorkers = async () => {
+    await Promise.all([consumer?.close(), jobConsumer?.close(), deliveryConsumer?.close()]);
+    consumer = undefined;
+    jobConsumer = undefined;
+    deliveryConsumer = undefined;
+    workerConnection?.disconnect();
+    workerConnection = undefined;
+  };
+
   return {
     ...parts,
     app,
+    stopWorkers,
     webhookUrls(baseUrl) {
       const base = baseUrl.replace(/\/+$/, '');
       return [...adapters.keys()].map((key) => {
@@ -234,6 +287,7 @@ export function createKiosk(options: KioskOptions): Kiosk {
         producer: delivery,
         ...(options.delivery?.inlineRetries !== undefined ? { inlineRetries: options.delivery.inlineRetries } : {}),
         ...(options.delivery?.backoffMs !== undefined ? { backoffMs: options.delivery.backoffMs } : {}),
+        ...(options.delivery?.lockDuration !== undefined ? { lockDuration: options.delivery.lockDuration } : {}),
       };
       await ensureDeliveryOrdering(deliveryOptions);
       deliveryConsumer = startDeliveryConsumer(workerConnection, {
@@ -242,7 +296,19 @@ export function createKiosk(options: KioskOptions): Kiosk {
         onGaveUp: (job, reason) => logger.warn({ bot: job.conversation.bot, platform: job.conversation.platform, key: job.key, reason }, 'delivery gave up'),
         onRateLimited: (job, seconds) => logger.warn({ bot: job.conversation.bot, platform: job.conversation.platform, seconds }, 'delivery rate-limited by platform'),
       });
-      await Promise.all([...consumer.workers, ...deliveryConsumer.workers].map((worker) => worker.waitUntilReady()));
+      jobConsumer = startJobConsumer(workerConnection, {
+        prefix: config.prefix,
+        jobs: options.jobs ?? [],
+        producer: jobs,
+        deliver,
+        ...(options.render ? { render: options.render } : {}),
+        ...(options.jobWorkers?.concurrency !== undefined ? { concurrency: options.jobWorkers.concurrency } : {}),
+        ...(options.jobWorkers?.lockDuration !== undefined ? { lockDuration: options.jobWorkers.lockDuration } : {}),
+        ...(options.jobWorkers?.stalledInterval !== undefined ? { stalledInterval: options.jobWorkers.stalledInterval } : {}),
+        onCompleted: (job, id, ms) => logger.info({ job: job.name, id, ms: Math.round(ms) }, 'job completed'),
+        onFailed: (job, id, error, final) => logger.warn({ job: job.name, id, err: error.name, final }, 'job failed'),
+      });
+      await Promise.all([...consumer.workers, ...deliveryConsumer.workers, ...jobConsumer.workers].map((worker) => worker.waitUntilReady()));
     },
     async close() {
       if (server) {
@@ -251,14 +317,12 @@ export function createKiosk(options: KioskOptions): Kiosk {
         closing.closeAllConnections?.();
         await new Promise<void>((resolve) => closing.close(() => resolve()));
       }
-      await consumer?.close();
-      consumer = undefined;
-      await deliveryConsumer?.close();
-      deliveryConsumer = undefined;
+      await stopWorkers();
+      await jobs.close();
       await producer.close();
       await delivery.close();
       await Promise.all([...adapters.values()].map((adapter) => adapter.close?.()));
-      for (const connection of [producerConnection, workerConnection, redis]) {
+      for (const connection of [producerConnection, redis]) {
         if (connection && connection.status !== 'end') connection.disconnect();
       }
     },

@@ -2,6 +2,9 @@
  * The object every middleware receives: the update, where to reply, and the services a
  * handler needs. Plugins add fields (`session`, …) through flavours, as in grammY.
  */
+import type { z } from 'zod';
+import { isTemplateName, type Renderer } from './content';
+import type { JobOptions, JobRef } from './job-options';
 import { toOutbound, type OutboundMessage } from './outbound';
 import { conversationOf, type ButtonPress, type Chat, type Conversation, type Location, type Message, type PlatformEvent, type Update, type User } from './update';
 
@@ -23,6 +26,12 @@ export interface ContextServices {
   send(conversation: Conversation, message: OutboundMessage): Promise<SentMessage>;
   /** Acknowledge a button press (stops Telegram's spinner), optionally with a short notice. */
   answerButton?(update: Update, text?: string): Promise<void>;
+  /** Render a template for a conversation; absent when no templates are configured. */
+  render?: Renderer;
+  /** Validate and enqueue a job for this conversation. */
+  enqueue?(job: JobRef, data: unknown, options: JobOptions & { conversation: Conversation }): Promise<string>;
+  /** Remove a job that has not run yet. */
+  cancel?(job: JobRef, id: string): Promise<boolean>;
 }
 
 /** Extra fields of a reply besides its text. */
@@ -106,8 +115,51 @@ export class Context {
    * await ctx.reply('Where shall we pick you up?', { buttons: [[{ label: 'Cancel', data: 'cancel' }]] });
    * ```
    */
-  reply(content: string | OutboundMessage, extra?: ReplyExtra): Promise<SentMessage> {
-    return this.#services.send(this.conversation, toOutbound(content, extra));
+  reply(text: string | OutboundMessage, extra?: ReplyExtra): Promise<SentMessage>;
+  /**
+   * Render a template (`'bot/name'`, chosen by the customer's locale and platform) and send it.
+   *
+   * @example
+   * ```ts
+   * await ctx.reply('taxi/fare', { amount: 12.5, currency: 'EUR' });
+   * ```
+   */
+  reply(template: string, data: Record<string, unknown>): Promise<SentMessage>;
+  reply(content: string | OutboundMessage, extraOrData?: ReplyExtra | Record<string, unknown>): Promise<SentMessage> {
+    const message =
+      typeof content === 'string' && isTemplateName(content)
+        ? this.render(content, extraOrData ?? {})
+        : toOutbound(content, extraOrData as ReplyExtra | undefined);
+    return this.#services.send(this.conversation, message);
+  }
+
+  /** Render a template for this conversation without sending it. */
+  render(template: string, data: Record<string, unknown> = {}): OutboundMessage {
+    if (!this.#services.render) {
+      throw new Error(`"${template}" names a template, but no templates are configured; pass createKiosk({ templates }).`);
+    }
+    return this.#services.render(template, data, this.conversation);
+  }
+
+  /**
+   * Hand slow work to a durable job. The data is validated now: a payload that does not fit
+   * the job's schema is refused here with a `PayloadError` naming the field. Resolves to the
+   * job's id (keep it to cancel the job).
+   *
+   * @example
+   * ```ts
+   * const id = await ctx.enqueue(dispatch, { pickup: 'Gare du Nord', destination: 'Orly' });
+   * ```
+   */
+  enqueue<S extends z.ZodType>(job: JobRef<S>, data: z.input<S>, options: JobOptions = {}): Promise<string> {
+    if (!this.#services.enqueue) throw new Error('This context cannot enqueue jobs: run the bot inside Kiosk (createKiosk) or give its services an enqueue.');
+    return this.#services.enqueue(job, data, { ...options, conversation: this.conversation });
+  }
+
+  /** Cancel a job enqueued earlier that has not started; resolves to whether it was removed. */
+  cancel(job: JobRef, id: string): Promise<boolean> {
+    if (!this.#services.cancel) throw new Error('This context cannot cancel jobs: run the bot inside Kiosk (createKiosk).');
+    return this.#services.cancel(job, id);
   }
 
   /**

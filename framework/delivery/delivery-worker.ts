@@ -29,6 +29,8 @@ export interface DeliveryWorkerOptions extends DeliveryOptions {
   inlineRetries?: number;
   /** First backoff of the inline retries, doubled each time, in ms. @defaultValue 500 */
   backoffMs?: number;
+  /** How long a send may hold its job before the job counts as stalled; BullMQ renews the lock while it runs, in ms. @defaultValue 10000 */
+  lockDuration?: number;
   /** A message was delivered. */
   onDelivered?(job: DeliveryJob, sent: SentMessage, ms: number): void;
   /** A message will not be delivered: the platform refused it for good. */
@@ -62,9 +64,15 @@ export function startDeliveryConsumer(connection: Redis, options: DeliveryWorker
 
     const process = async (job: Job<DeliveryJob>): Promise<SentMessage> => {
       const started = performance.now();
+      // A job re-run after its process died may already have been sent: the marker, written
+      // right after the platform accepted it, says so. (The window between the platform's
+      // answer and the marker remains: delivery is at least once within it.)
+      const sentKey = `${options.prefix}:delivered:${job.id}`;
+      if (job.attemptsStarted > 1 && (await connection.exists(sentKey))) return {};
       for (let attempt = 0; ; attempt++) {
         try {
           const sent = await adapter.send(job.data.conversation, job.data.message);
+          await connection.set(sentKey, sent.messageId ?? '1', 'EX', options.dedupeSeconds ?? 86_400);
           options.onDelivered?.(job.data, sent, performance.now() - started);
           return sent;
         } catch (error) {
@@ -90,8 +98,10 @@ export function startDeliveryConsumer(connection: Redis, options: DeliveryWorker
         prefix: options.prefix,
         concurrency: 1,
         limiter,
-        // Inline retries may hold a job for ~15 s; the lock must outlast them.
-        lockDuration: 60_000,
+        // BullMQ renews the lock while inline retries wait, so a short lock only shortens
+        // the time a dead process's message blocks its chat.
+        lockDuration: options.lockDuration ?? 10_000,
+        stalledInterval: options.lockDuration ?? 10_000,
       });
       worker.on('error', () => undefined);
       workers.push(worker);
