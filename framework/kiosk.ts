@@ -14,7 +14,9 @@ import type { KioskConfig } from './config/schema';
 import type { ContextServices } from './core/context';
 import { ConfigError } from './core/errors';
 import type { Update } from './core/update';
+import { webchatEndpointOf } from './adapters/webchat/adapter';
 import { createHttpApp } from './http/app';
+import { webchatRoutes } from './http/webchat-routes';
 import { createDeliveryProducer } from './delivery/delivery';
 import { ensureDeliveryOrdering, startDeliveryConsumer, type DeliveryConsumer } from './delivery/delivery-worker';
 import type { OutboundMessage } from './core/outbound';
@@ -205,7 +207,7 @@ export function createKiosk(options: KioskOptions): Kiosk {
     enqueue: (updates) => producer.add(updates),
     bodyLimitBytes: config.webhookBodyLimitBytes,
     isReady: async () => producerConnection.status === 'ready' && (await redis.ping()) === 'PONG',
-    routers: options.routers?.(parts) ?? [],
+    routers: [webchatRoutes({ adapters: (bot) => webchatEndpointOf(adapterFor(bot, 'webchat')) }), ...(options.routers?.(parts) ?? [])],
     onOutcome: (o) => logger.info({ bot: o.bot, platform: o.platform, status: o.status, updates: o.updates, code: o.code, ms: Math.round(o.durationMs * 10) / 10 }, 'webhook'),
   });
 

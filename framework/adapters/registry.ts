@@ -4,7 +4,7 @@
  */
 import type { AdapterDefinition } from './definition';
 import { telegram } from './telegram/adapter';
-// import { webchat } from './webchat/adapter';
+import { webchat } from './webchat/adapter';
 
 /** Every built-in platform definition. */
-export const builtinAdapters: readonly AdapterDefinition[] = [telegram];
+export const builtinAdapters: readonly AdapterDefinition[] = [telegram, webchat];
