@@ -30,6 +30,7 @@ import { startJobConsumer, type JobConsumer } from './jobs/job-worker';
 import type { z } from 'zod';
 import { createInboundProducer, startInboundConsumer, type InboundConsumer } from './jobs/inbound';
 import { createLogger, type Logger } from './log';
+import { RedisSessionStore } from './session/redis-store';
 
 /** What the runtime needs of a bot: `Bot` satisfies it whatever its context type. */
 export interface ServableBot {
@@ -188,6 +189,7 @@ export function createKiosk(options: KioskOptions): Kiosk {
     return delivery.deliver(conversation, message, key);
   };
   const jobs = createJobProducer(redis, config.prefix);
+  const sessions = new RedisSessionStore(redis, { prefix: config.prefix });
   let jobConsumer: JobConsumer | undefined;
   const parts: KioskParts = {
     config,
@@ -225,6 +227,7 @@ export function createKiosk(options: KioskOptions): Kiosk {
       enqueue: (job, data, enqueueOptions) =>
         jobs.enqueue(job, data, enqueueOptions.jobId || enqueueOptions.deduplication ? enqueueOptions : { ...enqueueOptions, jobId: `e-${jobId}-${rank++}` }),
       cancel: (job, id) => jobs.cancel(job, id),
+      store: sessions,
       ...(options.render ? { render: options.render } : {}),
       ...(adapter.answerButton ? { answerButton: (u: Update, text?: string) => adapter.answerButton!(u, text) } : {}),
     };

@@ -17,6 +17,13 @@ export interface SentMessage {
   deliveryId?: string;
 }
 
+/** A key-value store the runtime lends to plugins such as sessions: Redis inside Kiosk. */
+export interface KeyValueStore {
+  get(key: string): Promise<unknown | undefined>;
+  set(key: string, value: unknown, ttlSeconds?: number): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
 /**
  * What a context needs from the outside world. Today `send` goes straight through the
  * platform adapter; later it goes through a delivery queue. Bot code does not change.
@@ -32,6 +39,8 @@ export interface ContextServices {
   enqueue?(job: JobRef, data: unknown, options: JobOptions & { conversation: Conversation }): Promise<string>;
   /** Remove a job that has not run yet. */
   cancel?(job: JobRef, id: string): Promise<boolean>;
+  /** Where plugins keep per-customer state (sessions). */
+  store?: KeyValueStore;
 }
 
 /** Extra fields of a reply besides its text. */
@@ -101,6 +110,10 @@ export class Context {
   /** The platform event, for event updates. */
   get event(): PlatformEvent | undefined {
     return this.update.event;
+  }
+  /** The store the runtime lends to plugins (sessions), if any. */
+  get store(): KeyValueStore | undefined {
+    return this.#services.store;
   }
   /** The customer's locale as the platform reported it. */
   get locale(): string | undefined {
