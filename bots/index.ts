@@ -1,0 +1,4 @@
+/** The bots the demo serves. */
+import { taxi } from './taxi';
+
+export const bots = [taxi];

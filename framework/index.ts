@@ -1,0 +1,82 @@
+/**
+ * Kiosk's public API: everything a business imports to define its bots, jobs and
+ * templates, run them, and test them. `bots/`, `workers/` and `templates/` import only this.
+ */
+
+// Core model and router
+export type { Platform, User, Chat, Location, Media, Command, Message, ButtonPress, EventType, PlatformEvent, UpdateKind, Update, Conversation } from './core/update';
+export { conversationOf, parseCommand } from './core/update';
+export type { CallbackButton, UrlButton, Button, Card, PlatformTemplate, OutboundMessage } from './core/outbound';
+export { isUrlButton, toOutbound, buttonsAsNumberedText } from './core/outbound';
+export { Context } from './core/context';
+export type { SentMessage, ContextServices, ReplyExtra, KeyValueStore } from './core/context';
+export { Composer, run } from './core/composer';
+export type { NextFunction, MiddlewareFn, MiddlewareObj, Middleware, Predicate, ErrorHandler, CommandContext, HearsContext, ButtonContext } from './core/composer';
+export { Bot } from './core/bot';
+export type { BotOptions, BotErrorHandler, ContextFactory } from './core/bot';
+export type { Filter, FilterQuery, NarrowedUpdate } from './core/filter';
+export { matchFilter, isFilterQuery } from './core/filter';
+export { isTemplateName } from './core/content';
+export type { Renderer } from './core/content';
+export {
+  KioskError,
+  SignatureError,
+  PayloadError,
+  BodyTooLargeError,
+  NotFoundError,
+  ConfigError,
+  StoreUnavailableError,
+  DeliveryError,
+  TemplateError,
+  RouterError,
+  BotError,
+} from './core/errors';
+export type { KioskErrorCode, DeliveryOutcome } from './core/errors';
+
+// Platforms
+export type { Adapter, WebhookRequest, WebhookResponse, RateLimits } from './adapters/adapter';
+export { defineAdapter } from './adapters/definition';
+export type { AdapterDefinition, AdapterEnvironment } from './adapters/definition';
+export { hmac, digest, safeEqual, assertSignature } from './adapters/signature';
+export { builtinAdapters } from './adapters/registry';
+export { telegram, telegramSettings } from './adapters/telegram/adapter';
+export type { TelegramSettings, TelegramSettingsInput } from './adapters/telegram/adapter';
+export { webchat, webchatSettings } from './adapters/webchat/adapter';
+export type { WebchatSettings, WebchatSettingsInput } from './adapters/webchat/adapter';
+
+// Sessions
+export { session, defaultSessionKey } from './session/session';
+export type { SessionFlavor, SessionOptions } from './session/session';
+export type { SessionStore } from './session/store';
+export { MemorySessionStore } from './session/memory-store';
+export { RedisSessionStore } from './session/redis-store';
+
+// Jobs
+export { defineJob, validateJobData } from './jobs/define-job';
+export type { JobDefinition, JobContext, JobOptions } from './jobs/define-job';
+export type { JobRef } from './core/job-options';
+export type { JobRepeat, JobEnvelope } from './jobs/job-producer';
+
+// Configuration, runtime, logs
+export { loadConfig } from './config/load';
+export type { LoadConfigOptions } from './config/load';
+export { configSchema } from './config/schema';
+export type { KioskConfig, KioskConfigInput } from './config/schema';
+export { redactConfig } from './config/redact';
+export { createKiosk } from './kiosk';
+export type { Kiosk, KioskOptions, KioskParts, ServableBot } from './kiosk';
+export { createLogger } from './log';
+export type { Logger } from './log';
+
+// Testing kit
+export { startFakeTelegram } from './testing/fake-telegram';
+export type { FakeTelegram, FakeTelegramOptions, FakeTelegramCall, FakeTelegramSent, FakeTelegramFailure } from './testing/fake-telegram';
+export { postTelegramUpdate, telegramTextUpdate, telegramCallbackUpdate, telegramLocationUpdate } from './testing/post-update';
+export { openWebchat } from './testing/webchat-client';
+export type { WebchatClient, WebchatInput, OpenWebchatOptions } from './testing/webchat-client';
+/** zod, re-exported so bots and jobs validate with the same version Kiosk uses. */
+export { z } from 'zod';
+
+// Templates
+export { createTemplates } from './templates/engine';
+export type { Templates, TemplatesOptions, RenderOptions, TemplateStats } from './templates/engine';
