@@ -57,6 +57,10 @@ export type { JobDefinition, JobContext, JobOptions } from './jobs/define-job';
 export type { JobRef } from './core/job-options';
 export type { JobRepeat, JobEnvelope } from './jobs/job-producer';
 
+// Broadcasts
+export type { BroadcastOptions, BroadcastRecipient } from './delivery/broadcast';
+export type { BroadcastReport } from './delivery/broadcast-report';
+
 // Configuration, runtime, logs
 export { loadConfig } from './config/load';
 export type { LoadConfigOptions } from './config/load';

@@ -17,6 +17,8 @@ import type { Update } from './core/update';
 import { webchatEndpointOf } from './adapters/webchat/adapter';
 import { createHttpApp } from './http/app';
 import { webchatRoutes } from './http/webchat-routes';
+import { runBroadcast, type BroadcastOptions } from './delivery/broadcast';
+import { readBroadcastReport, type BroadcastReport } from './delivery/broadcast-report';
 import { createDeliveryProducer } from './delivery/delivery';
 import { ensureDeliveryOrdering, startDeliveryConsumer, type DeliveryConsumer } from './delivery/delivery-worker';
 import type { OutboundMessage } from './core/outbound';
@@ -84,6 +86,18 @@ export interface KioskParts {
   cancel(job: JobRef, id: string): Promise<boolean>;
   /** The BullMQ queue of a job, to inspect its waiting, delayed and failed jobs. */
   jobsQueue(job: JobRef): Queue<JobEnvelope>;
+  /**
+   * Send one template to many conversations at the platforms' rates. Resolves once all are
+   * queued; the report then fills in as messages are delivered.
+   *
+   * @example
+   * ```ts
+   * await kiosk.broadcast({ id: 'bills-2026-11', content: 'bills/issued', recipients: customersWithBills() });
+   * ```
+   */
+  broadcast(options: BroadcastOptions): Promise<BroadcastReport>;
+  /** Where a broadcast stands: listed, queued, sent, failed, skipped. */
+  broadcastReport(id: string): Promise<BroadcastReport>;
 }
 
 /** A Kiosk deployment in one process. */
@@ -202,6 +216,9 @@ export function createKiosk(options: KioskOptions): Kiosk {
     unschedule: (job, scheduleId) => jobs.unschedule(job, scheduleId),
     cancel: (job, id) => jobs.cancel(job, id),
     jobsQueue: (job) => jobs.queue(job),
+    broadcast: (broadcastOptions) =>
+      runBroadcast({ redis, prefix: config.prefix, delivery, ...(options.render ? { render: options.render } : {}) }, broadcastOptions),
+    broadcastReport: (id) => readBroadcastReport(redis, config.prefix, id),
   };
 
   const app = createHttpApp({

@@ -17,6 +17,7 @@ import type { SentMessage } from '../core/context';
 import { DeliveryError, type DeliveryOutcome } from '../core/errors';
 import type { DeliveryJob, DeliveryOptions, DeliveryProducer } from './delivery';
 import { partitionLimiter } from './partition-limits';
+import { countBroadcast } from './broadcast-report';
 import { deliveryQueueName } from './queue-names';
 
 /** Options of the delivery workers of one process. */
@@ -73,12 +74,14 @@ export function startDeliveryConsumer(connection: Redis, options: DeliveryWorker
         try {
           const sent = await adapter.send(job.data.conversation, job.data.message);
           await connection.set(sentKey, sent.messageId ?? '1', 'EX', options.dedupeSeconds ?? 86_400);
+          if (job.data.broadcast) await countBroadcast(connection, options.prefix, job.data.broadcast, 'sent');
           options.onDelivered?.(job.data, sent, performance.now() - started);
           return sent;
         } catch (error) {
           const outcome = outcomeOf(adapter, error);
           if (outcome.kind === 'give-up') {
             options.onGaveUp?.(job.data, outcome.reason);
+            if (job.data.broadcast) await countBroadcast(connection, options.prefix, job.data.broadcast, 'failed');
             throw new UnrecoverableError(`Not delivered: ${outcome.reason}`);
           }
           if (outcome.kind === 'retry-after') {
@@ -104,6 +107,11 @@ export function startDeliveryConsumer(connection: Redis, options: DeliveryWorker
         stalledInterval: options.lockDuration ?? 10_000,
       });
       worker.on('error', () => undefined);
+      worker.on('failed', (job, error) => {
+        // Permanent errors were counted when they happened; count jobs that ran out of attempts.
+        if (!job?.data.broadcast || error instanceof UnrecoverableError || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+        countBroadcast(connection, options.prefix, job.data.broadcast, 'failed').catch(() => undefined);
+      });
       workers.push(worker);
     }
   }

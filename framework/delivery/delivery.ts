@@ -18,6 +18,16 @@ export interface DeliveryJob {
   key: string;
   /** When the message was queued, ms since the epoch. */
   queuedAt: number;
+  /** The broadcast this message belongs to, whose report counts it. */
+  broadcast?: string;
+}
+
+/** One message to queue with `deliverMany`. */
+export interface DeliveryItem {
+  conversation: Conversation;
+  message: OutboundMessage;
+  key: string;
+  broadcast?: string;
 }
 
 /** Options shared by the delivery producer and workers. */
@@ -35,6 +45,8 @@ export interface DeliveryOptions {
 export interface DeliveryProducer {
   /** Queue a message; resolves with the delivery's id once it is in Redis. */
   deliver(conversation: Conversation, message: OutboundMessage, key: string): Promise<string>;
+  /** Queue many messages in one round trip per partition (broadcasts). */
+  deliverMany(items: readonly DeliveryItem[]): Promise<void>;
   /** The queue of one partition (created on first use). */
   queue(platform: string, bot: string, partition: number): Queue<DeliveryJob>;
   close(): Promise<void>;
@@ -47,6 +59,14 @@ export function deliveryJobId(key: string): string {
 
 /** Create the delivery producer on a connection. */
 export function createDeliveryProducer(connection: Redis, options: DeliveryOptions): DeliveryProducer {
+  const jobOptions = (key: string) => ({
+    jobId: deliveryJobId(key),
+    // Retries with backoff happen inside the job first (keeping the chat's order); these are the last resort.
+    attempts: 3,
+    backoff: { type: 'exponential' as const, delay: 5000 },
+    removeOnComplete: { age: options.dedupeSeconds ?? 86_400 },
+    removeOnFail: { age: options.keepFailedSeconds ?? 604_800 },
+  });
   const queues = new Map<string, Queue<DeliveryJob>>();
   const queue = (platform: string, bot: string, partition: number) => {
     const name = deliveryQueueName(platform, bot, partition);
@@ -64,22 +84,28 @@ export function createDeliveryProducer(connection: Redis, options: DeliveryOptio
       const partition = deliveryPartitionOf(conversation, options.partitions);
       const jobId = deliveryJobId(key);
       try {
-        await queue(conversation.platform, conversation.bot, partition).add(
-          'deliver',
-          { conversation, message, key, queuedAt: Date.now() },
-          {
-            jobId,
-            // Retries with backoff happen inside the job first (keeping the chat's order); these are the last resort.
-            attempts: 3,
-            backoff: { type: 'exponential', delay: 5000 },
-            removeOnComplete: { age: options.dedupeSeconds ?? 86_400 },
-            removeOnFail: { age: options.keepFailedSeconds ?? 604_800 },
-          },
-        );
+        await queue(conversation.platform, conversation.bot, partition).add('deliver', { conversation, message, key, queuedAt: Date.now() }, jobOptions(key));
       } catch (error) {
         throw new StoreUnavailableError('Could not queue the outbound message in Redis.', { cause: error });
       }
       return jobId;
+    },
+    async deliverMany(items) {
+      const byQueue = new Map<Queue<DeliveryJob>, DeliveryItem[]>();
+      for (const item of items) {
+        const q = queue(item.conversation.platform, item.conversation.bot, deliveryPartitionOf(item.conversation, options.partitions));
+        byQueue.set(q, [...(byQueue.get(q) ?? []), item]);
+      }
+      const queuedAt = Date.now();
+      try {
+        await Promise.all(
+          [...byQueue].map(([q, list]) =>
+            q.addBulk(list.map((item) => ({ name: 'deliver', data: { ...item, queuedAt }, opts: jobOptions(item.key) }))),
+          ),
+        );
+      } catch (error) {
+        throw new StoreUnavailableError('Could not queue the outbound messages in Redis.', { cause: error });
+      }
     },
     async close() {
       await Promise.all([...queues.values()].map((q) => q.close()));

@@ -1,0 +1,81 @@
+/**
+ * Broadcasts: a template rendered per customer and locale, streamed from a generator,
+ * delivered at the platform's rate, with a report; a second run sends nobody a copy.
+ */
+import { join } from 'node:path';
+import {
+  Bot,
+  createKiosk,
+  createLogger,
+  createTemplates,
+  startFakeTelegram,
+  telegram,
+  type BroadcastRecipient,
+  type FakeTelegram,
+  type Kiosk,
+  type KioskConfig,
+} from '../../framework/index';
+import { cleanPrefix, connect, redisUrl, uniquePrefix } from '../helpers/redis';
+import { waitUntil } from '../helpers/wait';
+
+describe('broadcast', () => {
+  const prefix = uniquePrefix();
+  let fake: FakeTelegram;
+  let kiosk: Kiosk;
+
+  beforeAll(async () => {
+    fake = await startFakeTelegram();
+    const config = {
+      redisUrl: redisUrl(),
+      prefix,
+      port: 0,
+      inboundPartitions: 2,
+      webhookBodyLimitBytes: 1_048_576,
+      bots: { taxi: { defaultLocale: 'en', platforms: { telegram: { token: '123456:dev-only-token', secretToken: 'dev-only-secret', apiRoot: fake.apiRoot } } } },
+    } as KioskConfig;
+    const templates = createTemplates({ root: join(__dirname, '../../templates') });
+    kiosk = createKiosk({ config, bots: [new Bot('taxi')], adapters: [telegram], render: templates.render, logger: createLogger({ level: 'silent' }) });
+    await kiosk.startWorkers();
+  });
+
+  afterAll(async () => {
+    await kiosk.close();
+    await fake.close();
+    const redis = connect();
+    await cleanPrefix(redis, prefix);
+    redis.disconnect();
+  });
+
+  async function* customers(n: number): AsyncGenerator<BroadcastRecipient> {
+    for (let i = 0; i < n; i++) {
+      const locale = ['en', 'fr', 'zh'][i % 3]!;
+      yield { conversation: { bot: 'taxi', platform: 'telegram', chat: String(1000 + i), user: String(1000 + i), locale }, data: { driver: `Driver ${i}`, pickup: `Stop ${i}` } };
+    }
+  }
+
+  test('every recipient gets one message in their language, the report adds up, and a re-run sends nothing', async () => {
+    fake.failNext(1, { status: 403 });
+    const queued = await kiosk.broadcast({ id: 'arrivals-1', content: 'taxi/arrived', recipients: customers(60), batchSize: 25 });
+    expect(queued).toMatchObject({ total: 60, queued: 60, skipped: 0 });
+    await waitUntil(async () => (await kiosk.broadcastReport('arrivals-1')).done, 'the broadcast to finish', 20_000);
+    const report = await kiosk.broadcastReport('arrivals-1');
+    expect(report).toMatchObject({ total: 60, queued: 60, sent: 59, failed: 1, skipped: 0, done: true });
+    expect(new Set(fake.sent.map((m) => m.chat_id)).size).toBe(59);
+    const byChat = new Map(fake.sent.map((m) => [m.chat_id, m.text]));
+    expect(byChat.get('1003')).toBe('Driver 3 has arrived at Stop 3. Have a good trip!');
+    expect(byChat.get('1004')).toBe('Driver 4 est arrivé à Stop 4. Bon voyage !');
+    expect(byChat.get('1005')).toBe('Driver 5 已到达Stop 5。祝您旅途愉快！');
+
+    const again = await kiosk.broadcast({ id: 'arrivals-1', content: 'taxi/arrived', recipients: customers(60) });
+    expect(again).toMatchObject({ total: 120, queued: 60, skipped: 60 });
+  });
+
+  test('a recipient whose message cannot be rendered is skipped, not fatal', async () => {
+    const recipients: BroadcastRecipient[] = [
+      { conversation: { bot: 'taxi', platform: 'telegram', chat: '2001', user: '2001' }, data: { driver: 'Ana', pickup: 'Here' } },
+      { conversation: { bot: 'taxi', platform: 'telegram', chat: '2002', user: '2002' }, data: { driver: 'Bo' } },
+    ];
+    const report = await kiosk.broadcast({ id: 'arrivals-2', content: 'taxi/arrived', recipients });
+    expect(report).toMatchObject({ total: 2, queued: 1, skipped: 1 });
+  });
+});
