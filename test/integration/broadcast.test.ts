@@ -61,10 +61,12 @@ describe('broadcast', () => {
     const report = await kiosk.broadcastReport('arrivals-1');
     expect(report).toMatchObject({ total: 60, queued: 60, sent: 59, failed: 1, skipped: 0, done: true });
     expect(new Set(fake.sent.map((m) => m.chat_id)).size).toBe(59);
-    const byChat = new Map(fake.sent.map((m) => [m.chat_id, m.text]));
-    expect(byChat.get('1003')).toBe('Driver 3 has arrived at Stop 3. Have a good trip!');
-    expect(byChat.get('1004')).toBe('Driver 4 est arrivé à Stop 4. Bon voyage !');
-    expect(byChat.get('1005')).toBe('Driver 5 已到达Stop 5。祝您旅途愉快！');
+    // Each customer's text is in their locale (en, fr, zh in turn) with their own data.
+    const expected = (i: number) =>
+      [`Driver ${i} has arrived at Stop ${i}. Have a good trip!`, `Driver ${i} est arrivé à Stop ${i}. Bon voyage !`, `Driver ${i} 已到达Stop ${i}。祝您旅途愉快！`][i % 3];
+    for (const message of fake.sent) expect(message.text).toBe(expected(Number(message.chat_id) - 1000));
+    const refused = fake.calls.filter((c) => c.status === 403);
+    expect(refused).toHaveLength(1);
 
     const again = await kiosk.broadcast({ id: 'arrivals-1', content: 'taxi/arrived', recipients: customers(60) });
     expect(again).toMatchObject({ total: 120, queued: 60, skipped: 60 });
