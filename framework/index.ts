@@ -55,7 +55,7 @@ export { RedisSessionStore } from './session/redis-store';
 export { defineJob, validateJobData } from './jobs/define-job';
 export type { JobDefinition, JobContext, JobOptions } from './jobs/define-job';
 export type { JobRef } from './core/job-options';
-export type { JobRepeat, JobEnvelope } from './jobs/job-producer';
+export type { JobRepeat, JobEnvelope, JobFlow } from './jobs/job-producer';
 
 // Broadcasts
 export type { BroadcastOptions, BroadcastRecipient } from './delivery/broadcast';

@@ -26,7 +26,7 @@ import type { Conversation } from './core/update';
 import type { Renderer } from './core/content';
 import type { JobOptions, JobRef } from './core/job-options';
 import type { JobDefinition } from './jobs/define-job';
-import { createJobProducer, type JobEnvelope, type JobRepeat } from './jobs/job-producer';
+import { createJobProducer, type JobEnvelope, type JobFlow, type JobRepeat } from './jobs/job-producer';
 import type { Queue } from 'bullmq';
 import { startJobConsumer, type JobConsumer } from './jobs/job-worker';
 import type { z } from 'zod';
@@ -78,6 +78,8 @@ export interface KioskParts {
   deliver(conversation: Conversation, message: OutboundMessage, key: string): Promise<string>;
   /** Validate and enqueue a job from outside a handler (an admin task, a payment webhook). */
   enqueue<S extends z.ZodType>(job: JobRef<S>, data: z.input<S>, options?: JobOptions & { conversation?: Conversation }): Promise<string>;
+  /** Enqueue a job with children it waits for (a bill run waiting for each account's bill). */
+  enqueueFlow(flow: JobFlow, conversation?: Conversation): Promise<string>;
   /** Create or update a recurring job, e.g. a monthly bill run: `{ pattern: '0 9 1 * *', tz: 'Europe/Paris' }`. */
   schedule<S extends z.ZodType>(job: JobRef<S>, scheduleId: string, repeat: JobRepeat, data: z.input<S>): Promise<void>;
   /** Remove a schedule. */
@@ -212,6 +214,7 @@ export function createKiosk(options: KioskOptions): Kiosk {
     adapterFor,
     deliver,
     enqueue: (job, data, enqueueOptions) => jobs.enqueue(job, data, enqueueOptions),
+    enqueueFlow: (flow, conversation) => jobs.enqueueFlow(flow, conversation),
     schedule: (job, scheduleId, repeat, data) => jobs.schedule(job, scheduleId, repeat, data),
     unschedule: (job, scheduleId) => jobs.unschedule(job, scheduleId),
     cancel: (job, id) => jobs.cancel(job, id),

@@ -10,6 +10,7 @@ import { PayloadError } from '../core/errors';
 
 export type { JobOptions } from '../core/job-options';
 import type { Conversation } from '../core/update';
+import type { JobFlow } from './job-producer';
 
 /** What a job handler gets: its data, the customer it works for, and ways to report back. */
 export interface JobContext<D> {
@@ -31,6 +32,10 @@ export interface JobContext<D> {
   progress(value: number | Record<string, unknown>): Promise<void>;
   /** Enqueue a follow-up job for the same customer. */
   enqueue<S extends z.ZodType>(job: JobRef<S>, data: z.input<S>, options?: JobOptions): Promise<string>;
+  /** Enqueue a job with children it waits for, for the same customer; resolves to the parent's id. */
+  enqueueFlow(flow: JobFlow): Promise<string>;
+  /** The results of this job's children, by child job key, once they have completed. */
+  childrenResults(): Promise<Record<string, unknown>>;
   /** Whether this run follows an earlier one that failed or whose process died. */
   readonly isRetry: boolean;
 }

@@ -2,7 +2,7 @@
  * Enqueueing, scheduling and cancelling jobs: one BullMQ queue per job name, so each kind
  * of job has its own concurrency, retries and admin view.
  */
-import { Queue } from 'bullmq';
+import { FlowProducer, Queue, type FlowJob } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import type { Conversation } from '../core/update';
@@ -18,10 +18,24 @@ export interface JobEnvelope<D = unknown> {
 /** When a scheduled job repeats: a cron pattern (with time zone) or every N ms. */
 export type JobRepeat = { pattern: string; tz?: string } | { every: number };
 
+/**
+ * A job and the jobs it waits for: BullMQ runs the children first (in any order, on any
+ * worker) and the parent once they have all completed; the parent reads their results with
+ * `job.childrenResults()`.
+ */
+export interface JobFlow {
+  job: JobRef;
+  data: unknown;
+  options?: JobOptions;
+  children?: JobFlow[];
+}
+
 /** Enqueues and manages jobs. */
 export interface JobProducer {
   /** Validate and enqueue; throws `PayloadError` naming the field when the data does not fit. */
   enqueue<S extends z.ZodType>(job: JobRef<S>, data: z.input<S>, options?: JobOptions & { conversation?: Conversation }): Promise<string>;
+  /** Validate every job of a flow and enqueue them together; resolves to the parent's id. */
+  enqueueFlow(flow: JobFlow, conversation?: Conversation): Promise<string>;
   /** Remove a job that has not run yet (a cancelled ride's pending updates). Returns whether it was removed. */
   cancel(job: JobRef, id: string): Promise<boolean>;
   /** Create or update a recurring job (a monthly bill run); the id names the schedule. */
@@ -68,8 +82,22 @@ export function createJobProducer(connection: Redis, prefix: string): JobProduce
     }
     return q;
   };
+  let flows: FlowProducer | undefined;
+  const toFlowJob = (flow: JobFlow, conversation: Conversation | undefined): FlowJob => {
+    const envelope: JobEnvelope = { data: validateJobData(flow.job, flow.data) };
+    if (conversation) envelope.conversation = conversation;
+    const { deduplication: _ignored, ...opts } = bullOptions(flow.job, flow.options ?? {});
+    const node: FlowJob = { name: flow.job.name, queueName: jobQueueName(flow.job.name), prefix, data: envelope, opts };
+    return flow.children?.length ? { ...node, children: flow.children.map((child) => toFlowJob(child, conversation)) } : node;
+  };
   return {
     queue,
+    async enqueueFlow(flow, conversation) {
+      const tree = toFlowJob(flow, conversation);
+      flows ??= new FlowProducer({ connection, prefix });
+      const node = await flows.add(tree);
+      return node.job.id!;
+    },
     async enqueue(job, data, options = {}) {
       const envelope: JobEnvelope = { data: validateJobData(job, data) };
       if (options.conversation) envelope.conversation = options.conversation;
@@ -93,6 +121,7 @@ export function createJobProducer(connection: Redis, prefix: string): JobProduce
     },
     async close() {
       await Promise.all([...queues.values()].map((q) => q.close()));
+      await flows?.close();
     },
   };
 }

@@ -86,6 +86,12 @@ export function startJobConsumer(connection: Redis, options: JobWorkerOptions): 
         async progress(value) {
           await job.updateProgress(value);
         },
+        enqueueFlow(flow) {
+          return options.producer.enqueueFlow(flow, conversation);
+        },
+        async childrenResults() {
+          return job.getChildrenValues();
+        },
         enqueue(next, nextData, nextOptions) {
           return options.producer.enqueue(next, nextData, { ...nextOptions, ...(conversation ? { conversation } : {}) });
         },

@@ -55,6 +55,25 @@ const tick = defineJob({
   },
 });
 
+const billOne = defineJob({
+  name: 'test.bill-one',
+  schema: z.object({ account: z.string(), amount: z.number() }),
+  async handler(job) {
+    runs.push(`bill:${job.data.account}`);
+    return job.data.amount;
+  },
+});
+const billRun = defineJob({
+  name: 'test.bill-run',
+  schema: z.object({ month: z.string() }),
+  async handler(job) {
+    const results = await job.childrenResults();
+    const total = Object.values(results).reduce<number>((sum, v) => sum + Number(v), 0);
+    runs.push(`run:${job.data.month}:${total}`);
+    await job.notify(`Bills of ${job.data.month} issued: ${Object.keys(results).length}, total ${total}`);
+  },
+});
+
 describe('jobs', () => {
   const prefix = uniquePrefix();
   let fake: FakeTelegram;
@@ -98,7 +117,7 @@ describe('jobs', () => {
       config,
       bots: [bot],
       adapters: [telegram],
-      jobs: [dispatch, arrive, broken, tick, longRide],
+      jobs: [dispatch, arrive, broken, tick, longRide, billOne, billRun],
       logger: createLogger({ level: 'silent' }),
       jobWorkers: { stalledInterval: 1000, lockDuration: 1500 },
     });
@@ -171,6 +190,19 @@ describe('jobs', () => {
     const count = runs.length;
     await sleep(800);
     expect(runs.length).toBeLessThanOrEqual(count + 1);
+  });
+
+  test('a flow runs its children first and the parent with their results', async () => {
+    const conversation = { bot: 'rides', platform: 'telegram', chat: '6', user: '6' };
+    await kiosk.enqueueFlow(
+      { job: billRun, data: { month: '2026-11' }, children: [1, 2, 3].map((n) => ({ job: billOne, data: { account: `A${n}`, amount: n * 10 } })) },
+      conversation,
+    );
+    const notice = await fake.waitFor((m) => m.chat_id === '6', 10_000);
+    expect(notice.text).toBe('Bills of 2026-11 issued: 3, total 60');
+    expect(runs.slice(0, 3).sort()).toEqual(['bill:A1', 'bill:A2', 'bill:A3']);
+    expect(runs[3]).toBe('run:2026-11:60');
+    await expect(kiosk.enqueueFlow({ job: billRun, data: { month: '2026-12' }, children: [{ job: billOne, data: { account: 'A9' } }] })).rejects.toThrow(/at amount/);
   });
 
   test('a worker killed with SIGKILL mid-job: the job completes on another worker and each message arrives once', async () => {
