@@ -70,6 +70,7 @@ export { redactConfig } from './config/redact';
 export { createKiosk } from './kiosk';
 export type { Kiosk, KioskOptions, KioskParts, ServableBot } from './kiosk';
 export { createLogger } from './log';
+export { stopOnSignals } from './shutdown';
 export type { Logger } from './log';
 
 // Testing kit

@@ -262,7 +262,9 @@ export function createKiosk(options: KioskOptions): Kiosk {
   };
 
   const stopWorkers = async () => {
-    await Promise.all([consumer?.close(), jobConsumer?.close(), deliveryConsumer?.close()]);
+    // Handlers and jobs first: what they send on their way out is still delivered by this process.
+    await Promise.all([consumer?.close(), jobConsumer?.close()]);
+    await deliveryConsumer?.close();
     consumer = undefined;
     jobConsumer = undefined;
     deliveryConsumer = undefined;

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { bots } from '../bots';
-import { builtinAdapters, createKiosk, createLogger, createTemplates, loadConfig, startFakeTelegram } from '../framework/index';
+import { builtinAdapters, createKiosk, createLogger, createTemplates, loadConfig, startFakeTelegram, stopOnSignals } from '../framework/index';
 import { jobs } from '../workers';
 
 async function main() {
@@ -51,14 +51,12 @@ async function main() {
     printed = fakeTelegram.sent.length;
   }, 500);
 
-  const stop = async () => {
-    clearInterval(printer);
-    await kiosk.close();
-    await fakeTelegram.close();
-    process.exit(0);
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  stopOnSignals(kiosk, {
+    before: async () => {
+      clearInterval(printer);
+      await fakeTelegram.close();
+    },
+  });
 }
 
 main().catch((error) => {

@@ -2,7 +2,7 @@
  * Jobs end to end: enqueued from a handler with validation, notifying the customer through
  * delivery, delayed, cancelled, failed for good, scheduled, and surviving a SIGKILL.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { telegram } from '../../framework/adapters/telegram/adapter';
@@ -133,6 +133,17 @@ describe('jobs', () => {
     redis.disconnect();
   });
 
+  const spawnWorker = () =>
+    spawn(process.execPath, ['--import', 'tsx', join(__dirname, '../fixtures/job-worker-process.ts')], {
+      env: { ...process.env, KIOSK_TEST_CONFIG: JSON.stringify(config) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+  const ready = (child: ChildProcess) =>
+    new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+      child.once('exit', (code) => reject(new Error(`worker process exited with ${code}`)));
+    });
+
   beforeEach(() => {
     fake.reset();
     runs.length = 0;
@@ -205,18 +216,27 @@ describe('jobs', () => {
     await expect(kiosk.enqueueFlow({ job: billRun, data: { month: '2026-12' }, children: [{ job: billOne, data: { account: 'A9' } }] })).rejects.toThrow(/at amount/);
   });
 
+  test('SIGTERM lets a worker finish its job and deliver its messages before it exits', async () => {
+    await kiosk.stopWorkers();
+    const child = spawnWorker();
+    await ready(child);
+    await kiosk.enqueue(longRide, { rideId: 'r2', holdMs: 1500 }, { conversation: { bot: 'rides', platform: 'telegram', chat: '7', user: '7' } });
+    await fake.waitFor((m) => m.text === 'ride r2: driver assigned', 10_000);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(fake.sent.filter((m) => m.chat_id === '7').map((m) => m.text)).toEqual(['ride r2: driver assigned', 'ride r2: arrived']);
+    const [job] = await kiosk.jobsQueue(longRide).getCompleted();
+    expect(job?.data.data).toEqual({ rideId: 'r2', holdMs: 1500 });
+    await kiosk.startWorkers();
+  }, 30_000);
+
   test('a worker killed with SIGKILL mid-job: the job completes on another worker and each message arrives once', async () => {
     // Stop this process's workers so the child takes the job. The child is node itself (tsx as a
     // loader, not tsx's CLI, which would fork a grandchild that SIGKILL does not reach).
     await kiosk.stopWorkers();
-    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '../fixtures/job-worker-process.ts')], {
-      env: { ...process.env, KIOSK_TEST_CONFIG: JSON.stringify(config) },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
-      child.on('exit', (code) => reject(new Error(`worker process exited with ${code}`)));
-    });
+    const child = spawnWorker();
+    await ready(child);
     await kiosk.enqueue(longRide, { rideId: 'r1', holdMs: 60_000 }, { conversation: { bot: 'rides', platform: 'telegram', chat: '5', user: '5' } });
     await fake.waitFor((m) => m.text === 'ride r1: driver assigned', 10_000);
     // Let the child record that delivery, then kill it while the job itself is mid-way.
