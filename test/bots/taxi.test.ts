@@ -18,10 +18,10 @@ import {
   webchat,
   type FakeTelegram,
   type Kiosk,
-  type KioskConfig,
 } from '../../framework/index';
 import { rideStatus, rideTimings, statusJobId, taxiJobs } from '../../workers/taxi/jobs';
-import { cleanPrefix, connect, redisUrl, uniquePrefix } from '../helpers/redis';
+import { dropPrefix, telegramSettings, testConfig } from '../helpers/kiosk';
+import { uniquePrefix } from '../helpers/redis';
 import { sleep } from '../helpers/wait';
 
 const SECRET = 'dev-only-telegram-secret';
@@ -48,14 +48,7 @@ describe('taxi bot', () => {
     rideTimings.arrivingAfterMs = 300;
     rideTimings.arrivedAfterMs = 600;
     fake = await startFakeTelegram();
-    const config = {
-      redisUrl: redisUrl(),
-      prefix,
-      port: 0,
-      inboundPartitions: 4,
-      webhookBodyLimitBytes: 1_048_576,
-      bots: { taxi: { defaultLocale: 'en', platforms: { telegram: { token: '123456:dev-only-token', secretToken: SECRET, apiRoot: fake.apiRoot } } } },
-    } as KioskConfig;
+    const config = testConfig(prefix, { taxi: { telegram: telegramSettings(fake.apiRoot) } }, { inboundPartitions: 4 });
     const templates = createTemplates({ root: join(__dirname, '../../templates') });
     kiosk = createKiosk({ config, bots: [createTaxiBot()], adapters: [telegram, webchat], jobs: taxiJobs, render: templates.render, logger: createLogger({ level: 'silent' }) });
     base = await kiosk.listen(0);
@@ -66,9 +59,7 @@ describe('taxi bot', () => {
     Object.assign(rideTimings, saved);
     await kiosk.close();
     await fake.close();
-    const redis = connect();
-    await cleanPrefix(redis, prefix);
-    redis.disconnect();
+    await dropPrefix(prefix);
   });
 
   test('a whole ride in English: pickup, destination, fare, confirm, assigned, arriving, arrived', async () => {

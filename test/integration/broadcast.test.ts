@@ -13,9 +13,9 @@ import {
   type BroadcastRecipient,
   type FakeTelegram,
   type Kiosk,
-  type KioskConfig,
 } from '../../framework/index';
-import { cleanPrefix, connect, redisUrl, uniquePrefix } from '../helpers/redis';
+import { dropPrefix, testConfig } from '../helpers/kiosk';
+import { uniquePrefix } from '../helpers/redis';
 import { waitUntil } from '../helpers/wait';
 
 describe('broadcast', () => {
@@ -25,14 +25,7 @@ describe('broadcast', () => {
 
   beforeAll(async () => {
     fake = await startFakeTelegram();
-    const config = {
-      redisUrl: redisUrl(),
-      prefix,
-      port: 0,
-      inboundPartitions: 2,
-      webhookBodyLimitBytes: 1_048_576,
-      bots: { taxi: { defaultLocale: 'en', platforms: { telegram: { token: '123456:dev-only-token', secretToken: 'dev-only-secret', apiRoot: fake.apiRoot } } } },
-    } as KioskConfig;
+    const config = testConfig(prefix, { taxi: { telegram: { token: '123456:dev-only-token', secretToken: 'dev-only-secret', apiRoot: fake.apiRoot } } }, { inboundPartitions: 2 });
     const templates = createTemplates({ root: join(__dirname, '../../templates') });
     kiosk = createKiosk({ config, bots: [new Bot('taxi')], adapters: [telegram], render: templates.render, logger: createLogger({ level: 'silent' }) });
     await kiosk.startWorkers();
@@ -41,9 +34,7 @@ describe('broadcast', () => {
   afterAll(async () => {
     await kiosk.close();
     await fake.close();
-    const redis = connect();
-    await cleanPrefix(redis, prefix);
-    redis.disconnect();
+    await dropPrefix(prefix);
   });
 
   async function* customers(n: number): AsyncGenerator<BroadcastRecipient> {

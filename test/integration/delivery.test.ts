@@ -5,14 +5,14 @@
  */
 import { Queue } from 'bullmq';
 import { telegram } from '../../framework/adapters/telegram/adapter';
-import type { KioskConfig } from '../../framework/config/schema';
 import { Bot } from '../../framework/core/bot';
 import { deliveryQueueName } from '../../framework/delivery/queue-names';
 import { createKiosk, type Kiosk } from '../../framework/kiosk';
 import { createLogger } from '../../framework/log';
 import { startFakeTelegram, type FakeTelegram } from '../../framework/testing/fake-telegram';
 import { postTelegramUpdate, telegramTextUpdate } from '../../framework/testing/post-update';
-import { cleanPrefix, connect, redisUrl, uniquePrefix } from '../helpers/redis';
+import { dropPrefix, telegramSettings, testConfig } from '../helpers/kiosk';
+import { connect, uniquePrefix } from '../helpers/redis';
 import { sleep } from '../helpers/wait';
 
 const SECRET = 'dev-only-telegram-secret';
@@ -48,14 +48,7 @@ describe('delivery', () => {
     bot.catch((error) => {
       throw error;
     });
-    const config = {
-      redisUrl: redisUrl(),
-      prefix,
-      port: 0,
-      inboundPartitions: 2,
-      webhookBodyLimitBytes: 1_048_576,
-      bots: { shop: { defaultLocale: 'en', platforms: { telegram: { token: '123456:dev-only-token', secretToken: SECRET, apiRoot: fake.apiRoot } } } },
-    } as KioskConfig;
+    const config = testConfig(prefix, { shop: { telegram: telegramSettings(fake.apiRoot) } }, { inboundPartitions: 2 });
     kiosk = createKiosk({
       config,
       bots: [bot],
@@ -70,9 +63,7 @@ describe('delivery', () => {
   afterAll(async () => {
     await kiosk.close();
     await fake.close();
-    const redis = connect();
-    await cleanPrefix(redis, prefix);
-    redis.disconnect();
+    await dropPrefix(prefix);
   });
 
   beforeEach(() => fake.reset());

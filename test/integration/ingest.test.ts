@@ -2,26 +2,17 @@
  * The durable ingest path end to end: real HTTP, real Redis, real BullMQ workers.
  */
 import { Bot } from '../../framework/core/bot';
-import type { KioskConfig } from '../../framework/config/schema';
 import { createKiosk, type Kiosk } from '../../framework/kiosk';
 import { createLogger } from '../../framework/log';
-import { cleanPrefix, connect, redisUrl, uniquePrefix } from '../helpers/redis';
+import { dropPrefix, testConfig } from '../helpers/kiosk';
+import { uniquePrefix } from '../helpers/redis';
 import { postSigned, sentBySignedAdapter, signedJson } from '../helpers/signed-adapter';
 import { sleep, waitUntil } from '../helpers/wait';
 
 const SECRET = 'dev-only-signing-secret';
 const logger = createLogger({ level: 'silent' });
 
-function config(prefix: string, url = redisUrl()): KioskConfig {
-  return {
-    redisUrl: url,
-    prefix,
-    port: 0,
-    inboundPartitions: 4,
-    webhookBodyLimitBytes: 1_048_576,
-    bots: { echo: { defaultLocale: 'en', platforms: { signed: { secret: SECRET } } } },
-  } as KioskConfig;
-}
+const config = (prefix: string) => testConfig(prefix, { echo: { signed: { secret: SECRET } } }, { inboundPartitions: 4 });
 
 /** Echo bot that records what it handled, with a random pause to shake out ordering bugs. */
 function echoBot(handled: string[]) {
@@ -53,9 +44,7 @@ describe('webhook ingest', () => {
   afterAll(async () => {
     await web.close();
     await second.close();
-    const redis = connect();
-    await cleanPrefix(redis, prefix);
-    redis.disconnect();
+    await dropPrefix(prefix);
   });
 
   beforeEach(() => {

@@ -14,7 +14,8 @@ import { createKiosk, type Kiosk } from '../../framework/kiosk';
 import { createLogger } from '../../framework/log';
 import { startFakeTelegram, type FakeTelegram } from '../../framework/testing/fake-telegram';
 import { postTelegramUpdate, telegramTextUpdate } from '../../framework/testing/post-update';
-import { cleanPrefix, connect, redisUrl, uniquePrefix } from '../helpers/redis';
+import { dropPrefix, telegramSettings, testConfig } from '../helpers/kiosk';
+import { uniquePrefix } from '../helpers/redis';
 import { sleep, waitUntil } from '../helpers/wait';
 import { longRide } from '../fixtures/ride-jobs';
 
@@ -105,14 +106,7 @@ describe('jobs', () => {
     });
     bot.command('broken', (ctx) => ctx.enqueue(broken, {}).then(() => undefined));
     bot.catch((error) => void errors.push(error.cause));
-    config = {
-      redisUrl: redisUrl(),
-      prefix,
-      port: 0,
-      inboundPartitions: 2,
-      webhookBodyLimitBytes: 1_048_576,
-      bots: { rides: { defaultLocale: 'en', platforms: { telegram: { token: '123456:dev-only-token', secretToken: SECRET, apiRoot: fake.apiRoot } } } },
-    } as KioskConfig;
+    config = testConfig(prefix, { rides: { telegram: telegramSettings(fake.apiRoot) } }, { inboundPartitions: 2 });
     kiosk = createKiosk({
       config,
       bots: [bot],
@@ -128,9 +122,7 @@ describe('jobs', () => {
   afterAll(async () => {
     await kiosk.close();
     await fake.close();
-    const redis = connect();
-    await cleanPrefix(redis, prefix);
-    redis.disconnect();
+    await dropPrefix(prefix);
   });
 
   const spawnWorker = () =>

@@ -3,9 +3,9 @@
  * retried updates are acknowledged and handled.
  */
 import { Bot } from '../../framework/core/bot';
-import type { KioskConfig } from '../../framework/config/schema';
 import { createKiosk, type Kiosk } from '../../framework/kiosk';
 import { createLogger } from '../../framework/log';
+import { testConfig } from '../helpers/kiosk';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server';
 import { postSigned, sentBySignedAdapter, signedJson } from '../helpers/signed-adapter';
 import { waitUntil } from '../helpers/wait';
@@ -25,14 +25,7 @@ describe('Redis outage', () => {
       handled.push(ctx.text);
       await ctx.reply(ctx.text);
     });
-    const config = {
-      redisUrl: redis.url,
-      prefix: 'kiosk',
-      port: 0,
-      inboundPartitions: 2,
-      webhookBodyLimitBytes: 1_048_576,
-      bots: { echo: { defaultLocale: 'en', platforms: { signed: { secret: SECRET } } } },
-    } as KioskConfig;
+    const config = testConfig('kiosk', { echo: { signed: { secret: SECRET } } }, { inboundPartitions: 2 }, redis.url);
     kiosk = createKiosk({ config, bots: [bot], adapters: [signedJson], logger: createLogger({ level: 'silent' }) });
     base = await kiosk.listen(0);
     await kiosk.startWorkers();

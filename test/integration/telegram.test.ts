@@ -5,13 +5,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { telegram } from '../../framework/adapters/telegram/adapter';
-import type { KioskConfig } from '../../framework/config/schema';
 import { Bot } from '../../framework/core/bot';
 import { createKiosk, type Kiosk } from '../../framework/kiosk';
 import { createLogger } from '../../framework/log';
 import { startFakeTelegram, type FakeTelegram } from '../../framework/testing/fake-telegram';
 import { postTelegramUpdate, telegramCallbackUpdate, telegramLocationUpdate } from '../../framework/testing/post-update';
-import { cleanPrefix, connect, redisUrl, uniquePrefix } from '../helpers/redis';
+import { dropPrefix, telegramSettings, testConfig } from '../helpers/kiosk';
+import { uniquePrefix } from '../helpers/redis';
 import { sleep } from '../helpers/wait';
 
 const SECRET = 'dev-only-telegram-secret';
@@ -31,14 +31,7 @@ describe('Telegram through Kiosk', () => {
     bot.on('message:location', (ctx) => ctx.reply(`Pickup at ${ctx.location.latitude.toFixed(3)}, ${ctx.location.longitude.toFixed(3)}`));
     bot.button('taxi:order', (ctx) => ctx.reply('Where shall we pick you up?'));
     bot.on('message:edited', (ctx) => ctx.reply(`Edited: ${ctx.text ?? ''}`));
-    const config = {
-      redisUrl: redisUrl(),
-      prefix,
-      port: 0,
-      inboundPartitions: 4,
-      webhookBodyLimitBytes: 1_048_576,
-      bots: { taxi: { defaultLocale: 'en', platforms: { telegram: { token: '123456:dev-only-token', secretToken: SECRET, apiRoot: fake.apiRoot } } } },
-    } as KioskConfig;
+    const config = testConfig(prefix, { taxi: { telegram: telegramSettings(fake.apiRoot) } }, { inboundPartitions: 4 });
     kiosk = createKiosk({ config, bots: [bot], adapters: [telegram], logger: createLogger({ level: 'silent' }) });
     base = await kiosk.listen(0);
     await kiosk.startWorkers();
@@ -47,9 +40,7 @@ describe('Telegram through Kiosk', () => {
   afterAll(async () => {
     await kiosk.close();
     await fake.close();
-    const redis = connect();
-    await cleanPrefix(redis, prefix);
-    redis.disconnect();
+    await dropPrefix(prefix);
   });
 
   beforeEach(() => fake.reset());

@@ -2,12 +2,12 @@
  * The web chat through Kiosk: a visitor posts to the same webhook path as every platform
  * and receives the bot's replies over Server-Sent Events, from a worker via Redis.
  */
-import type { KioskConfig } from '../../framework/config/schema';
 import { Bot } from '../../framework/core/bot';
 import { createKiosk, type Kiosk } from '../../framework/kiosk';
 import { createLogger } from '../../framework/log';
 import { openWebchat } from '../../framework/testing/webchat-client';
-import { cleanPrefix, connect, redisUrl, uniquePrefix } from '../helpers/redis';
+import { dropPrefix, testConfig } from '../helpers/kiosk';
+import { uniquePrefix } from '../helpers/redis';
 import { sleep } from '../helpers/wait';
 
 describe('web chat through Kiosk', () => {
@@ -21,14 +21,7 @@ describe('web chat through Kiosk', () => {
     bot.button('pickup:here', (ctx) => ctx.reply('Share your location, please'));
     bot.on('message:location', (ctx) => ctx.reply(`Pickup at ${ctx.location.latitude}`));
     bot.on('message:text', (ctx) => ctx.reply(`(${ctx.from.locale ?? '?'}) ${ctx.text}`));
-    const config = {
-      redisUrl: redisUrl(),
-      prefix,
-      port: 0,
-      inboundPartitions: 2,
-      webhookBodyLimitBytes: 1_048_576,
-      bots: { taxi: { defaultLocale: 'en', platforms: { webchat: { secret: 'dev-only-webchat-secret-0123456789' } } } },
-    } as KioskConfig;
+    const config = testConfig(prefix, { taxi: { webchat: { secret: 'dev-only-webchat-secret-0123456789' } } }, { inboundPartitions: 2 });
     kiosk = createKiosk({ config, bots: [bot], logger: createLogger({ level: 'silent' }) });
     base = await kiosk.listen(0);
     await kiosk.startWorkers();
@@ -36,9 +29,7 @@ describe('web chat through Kiosk', () => {
 
   afterAll(async () => {
     await kiosk.close();
-    const redis = connect();
-    await cleanPrefix(redis, prefix);
-    redis.disconnect();
+    await dropPrefix(prefix);
   });
 
   test('a visitor orders with a command, a button and a location, and sees every reply in order', async () => {
