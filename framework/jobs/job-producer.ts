@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import type { Conversation } from '../core/update';
 import type { JobOptions, JobRef } from '../core/job-options';
-import { jobQueueName, validateJobData, type JobDefinition } from './define-job';
+import { jobQueueName, validateJobData } from './define-job';
 
 /** What is stored in a job: the validated data and, when there is one, the customer's conversation. */
 export interface JobEnvelope<D = unknown> {
