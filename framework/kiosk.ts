@@ -20,6 +20,8 @@ import { webchatRoutes } from './http/webchat-routes';
 import { runBroadcast, type BroadcastOptions } from './delivery/broadcast';
 import { readBroadcastReport, type BroadcastReport } from './delivery/broadcast-report';
 import { createDeliveryProducer } from './delivery/delivery';
+import { awaitPassiveReply, offerPassiveReply } from './delivery/passive-reply';
+import { inboundJobId } from './jobs/partition';
 import { ensureDeliveryOrdering, startDeliveryConsumer, type DeliveryConsumer } from './delivery/delivery-worker';
 import type { OutboundMessage } from './core/outbound';
 import type { Conversation } from './core/update';
@@ -227,6 +229,7 @@ export function createKiosk(options: KioskOptions): Kiosk {
   const app = createHttpApp({
     adapterFor,
     enqueue: (updates) => producer.add(updates),
+    awaitPassiveReply: (update, deadlineMs) => awaitPassiveReply(redis, config.prefix, inboundJobId(update), deadlineMs),
     bodyLimitBytes: config.webhookBodyLimitBytes,
     isReady: async () => producerConnection.status === 'ready' && (await redis.ping()) === 'PONG',
     routers: [webchatRoutes({ adapters: (bot) => webchatEndpointOf(adapterFor(bot, 'webchat')) }), ...(options.routers?.(parts) ?? [])],
@@ -241,8 +244,15 @@ export function createKiosk(options: KioskOptions): Kiosk {
     const adapter = adapterFor(update.bot, update.platform);
     if (!adapter) throw new ConfigError(`bots.${update.bot}.platforms.${update.platform}`, 'an update arrived for a platform this process does not serve; every process needs the same configuration.');
     let rank = 0;
+    let firstReply = true;
     return {
-      send: async (conversation, message) => ({ deliveryId: await deliver(conversation, message, `r-${jobId}-${rank++}`) }),
+      send: async (conversation, message) => {
+        const key = `r-${jobId}-${rank++}`;
+        const passive = adapter.passiveReply && firstReply && conversation.platform === update.platform && conversation.chat === update.chat.id;
+        firstReply = false;
+        if (passive && (await offerPassiveReply(redis, config.prefix, jobId, message))) return { deliveryId: `passive-${jobId}` };
+        return { deliveryId: await deliver(conversation, message, key) };
+      },
       // Enqueues of one update are keyed like its replies, so a re-run handler enqueues nothing twice.
       enqueue: (job, data, enqueueOptions) =>
         jobs.enqueue(job, data, enqueueOptions.jobId || enqueueOptions.deduplication ? enqueueOptions : { ...enqueueOptions, jobId: `e-${jobId}-${rank++}` }),

@@ -59,6 +59,13 @@ export interface Adapter {
   parse(request: WebhookRequest): Update[] | Promise<Update[]>;
   /** The answer to give once the updates are durably queued. @defaultValue 200 with an empty body */
   acknowledge?(request: WebhookRequest, updates: Update[]): WebhookResponse;
+  /**
+   * Set on platforms that can carry a bot's first reply in the webhook's own HTTP answer
+   * (WeChat's passive reply), when the bot chose it: how long the webhook may wait for it.
+   */
+  readonly passiveReply?: { deadlineMs: number };
+  /** The HTTP answer that carries `message` as the passive reply to `update`. */
+  replyInResponse?(request: WebhookRequest, update: Update, message: OutboundMessage): WebhookResponse;
   /** Send a message through the platform's API. Throws `DeliveryError` with an outcome. */
   send(conversation: Conversation, message: OutboundMessage): Promise<SentMessage>;
   /** Acknowledge a button press, where the platform needs it (Telegram's answerCallbackQuery). */

@@ -6,6 +6,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { Adapter, WebhookRequest, WebhookResponse } from '../adapters/adapter';
 import { NotFoundError } from '../core/errors';
+import type { OutboundMessage } from '../core/outbound';
 import type { Update } from '../core/update';
 import { readRawBody } from './raw-body';
 import { errorAnswer } from './status';
@@ -16,6 +17,12 @@ export interface WebhookRouteOptions {
   adapterFor(bot: string, platform: string): Adapter | undefined;
   /** Queue updates durably; resolves once they are in Redis. */
   enqueue(updates: Update[]): Promise<void>;
+  /**
+   * Wait for the first reply of an update that was just queued, for platforms with passive
+   * replies; resolves `undefined` when the handler did not answer in time (the reply then
+   * goes out through the platform's API).
+   */
+  awaitPassiveReply?(update: Update, deadlineMs: number): Promise<OutboundMessage | undefined>;
   /** Largest accepted body in bytes. @defaultValue 1048576 */
   bodyLimitBytes?: number;
   /** Told about every request's outcome, for logs and metrics. */
@@ -87,7 +94,16 @@ export function webhookRoutes(options: WebhookRouteOptions): Router {
       await adapter.verify(request);
       updates = await adapter.parse(request);
       await options.enqueue(updates);
-      const answer = adapter.acknowledge?.(request, updates) ?? { status: 200, body: '' };
+      // Passive replies: the update is durable already; the handler runs in a worker as usual
+      // and this request only waits, up to the deadline, for its first reply.
+      const passive =
+        adapter.passiveReply && adapter.replyInResponse && updates.length === 1 && options.awaitPassiveReply
+          ? await options.awaitPassiveReply(updates[0]!, adapter.passiveReply.deadlineMs)
+          : undefined;
+      const answer =
+        passive && adapter.replyInResponse
+          ? adapter.replyInResponse(request, updates[0]!, passive)
+          : (adapter.acknowledge?.(request, updates) ?? { status: 200, body: '' });
       send(res, answer);
       options.onOutcome?.({ bot, platform, status: answer.status, updates: updates.length, durationMs: performance.now() - started });
     } catch (error) {
