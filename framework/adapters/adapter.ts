@@ -42,6 +42,31 @@ export interface AdapterContext {
   bot: string;
 }
 
+/**
+ * A platform's customer-service window: free-form messages may be sent only for `hours` after
+ * the customer's last message (WhatsApp 24 h, WeChat 48 h), and on some platforms only
+ * `budget` of them in that time (WeChat). Outside it only a platform template may be sent;
+ * the delivery layer enforces this, so `send` never has to.
+ */
+export interface ServiceWindow {
+  hours: number;
+  /** Free-form messages allowed per window, where the platform rations them. */
+  budget?: number;
+}
+
+/** What the platform reports about a message sent earlier (WhatsApp's status callbacks). */
+export interface DeliveryStatus {
+  /** The platform's id of the sent message, as returned by `send` in `SentMessage.messageId`. */
+  platformMessageId: string;
+  state: 'sent' | 'delivered' | 'read' | 'failed';
+  /** The chat the message went to. */
+  chat?: string;
+  /** Milliseconds since the epoch, as the platform reports it. */
+  at?: number;
+  /** The platform's reason, for `failed`. */
+  error?: string;
+}
+
 /** One platform behind one interface. */
 export interface Adapter {
   /** The platform's name, as used in webhook URLs: `/webhooks/:bot/:platform`. */
@@ -57,6 +82,13 @@ export interface Adapter {
   handshake?(request: WebhookRequest): WebhookResponse | Promise<WebhookResponse>;
   /** Parse a verified request into updates. Throws `PayloadError` naming what is malformed. */
   parse(request: WebhookRequest): Update[] | Promise<Update[]>;
+  /**
+   * Status callbacks carried by a verified request (delivered, read, failed…), for platforms
+   * that send them; recorded against the delivery records. Called before `parse`.
+   */
+  statuses?(request: WebhookRequest): DeliveryStatus[];
+  /** The platform's customer-service window, where it has one. */
+  readonly serviceWindow?: ServiceWindow;
   /** The answer to give once the updates are durably queued. @defaultValue 200 with an empty body */
   acknowledge?(request: WebhookRequest, updates: Update[]): WebhookResponse;
   /**
