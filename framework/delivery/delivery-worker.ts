@@ -19,6 +19,8 @@ import type { DeliveryJob, DeliveryOptions, DeliveryProducer } from './delivery'
 import { partitionLimiter } from './partition-limits';
 import { countBroadcast } from './broadcast-report';
 import { deliveryQueueName } from './queue-names';
+import { deliveryRecordKey, recordSent } from './delivery-record';
+import { closeServiceWindow, decideWindow } from './service-window';
 
 /** Options of the delivery workers of one process. */
 export interface DeliveryWorkerOptions extends DeliveryOptions {
@@ -68,22 +70,38 @@ export function startDeliveryConsumer(connection: Redis, options: DeliveryWorker
       // A job re-run after its process died may already have been sent: the marker, written
       // right after the platform accepted it, says so. (The window between the platform's
       // answer and the marker remains: delivery is at least once within it.)
-      const sentKey = `${options.prefix}:delivered:${job.id}`;
-      if (job.attemptsStarted > 1 && (await connection.exists(sentKey))) return {};
+      const deliveryId = job.id ?? job.data.key;
+      if (job.attemptsStarted > 1 && (await connection.exists(deliveryRecordKey(options.prefix, deliveryId)))) return {};
+      const giveUp = async (reason: string): Promise<never> => {
+        options.onGaveUp?.(job.data, reason);
+        if (job.data.broadcast) await countBroadcast(connection, options.prefix, job.data.broadcast, 'failed');
+        throw new UnrecoverableError(`Not delivered: ${reason}`);
+      };
+      let message = job.data.message;
+      if (adapter.serviceWindow) {
+        const decision = await decideWindow(connection, options.prefix, adapter.serviceWindow, job.data.conversation, message, deliveryId);
+        if ('refused' in decision) return giveUp(decision.refused);
+        message = decision.send;
+      }
       for (let attempt = 0; ; attempt++) {
         try {
-          const sent = await adapter.send(job.data.conversation, job.data.message);
-          await connection.set(sentKey, sent.messageId ?? '1', 'EX', options.dedupeSeconds ?? 86_400);
+          const sent = await adapter.send(job.data.conversation, message);
+          await recordSent(connection, options.prefix, deliveryId, job.data.conversation, sent.messageId, options.dedupeSeconds ?? 86_400);
           if (job.data.broadcast) await countBroadcast(connection, options.prefix, job.data.broadcast, 'sent');
           options.onDelivered?.(job.data, sent, performance.now() - started);
           return sent;
         } catch (error) {
           const outcome = outcomeOf(adapter, error);
-          if (outcome.kind === 'give-up') {
-            options.onGaveUp?.(job.data, outcome.reason);
-            if (job.data.broadcast) await countBroadcast(connection, options.prefix, job.data.broadcast, 'failed');
-            throw new UnrecoverableError(`Not delivered: ${outcome.reason}`);
+          // The platform says the window is closed although Kiosk thought it open (another
+          // sender used the budget, the clocks differ): note it, and fall back to the template.
+          if (outcome.kind === 'give-up' && adapter.serviceWindow && outcome.reason.startsWith('window-closed')) {
+            await closeServiceWindow(connection, options.prefix, job.data.conversation);
+            if (job.data.message.template && !message.template) {
+              message = { template: job.data.message.template };
+              continue;
+            }
           }
+          if (outcome.kind === 'give-up') return giveUp(outcome.reason);
           if (outcome.kind === 'retry-after') {
             options.onRateLimited?.(job.data, outcome.seconds);
             await pauseBot(Math.max(1, outcome.seconds) * 1000);

@@ -4,7 +4,7 @@
  * 401 for a bad signature, 400 for a malformed body, 404 for an unknown bot or platform.
  */
 import { Router, type Request, type Response } from 'express';
-import type { Adapter, WebhookRequest, WebhookResponse } from '../adapters/adapter';
+import type { Adapter, DeliveryStatus, WebhookRequest, WebhookResponse } from '../adapters/adapter';
 import { NotFoundError } from '../core/errors';
 import type { OutboundMessage } from '../core/outbound';
 import type { Update } from '../core/update';
@@ -23,6 +23,11 @@ export interface WebhookRouteOptions {
    * goes out through the platform's API).
    */
   awaitPassiveReply?(update: Update, deadlineMs: number): Promise<OutboundMessage | undefined>;
+  /**
+   * Record status callbacks (delivered, read, failed) carried by a webhook; resolves once they
+   * are in Redis, and throws `StoreUnavailableError` when Redis is down.
+   */
+  recordStatuses?(bot: string, platform: string, statuses: DeliveryStatus[]): Promise<void>;
   /** Largest accepted body in bytes. @defaultValue 1048576 */
   bodyLimitBytes?: number;
   /** Told about every request's outcome, for logs and metrics. */
@@ -92,7 +97,9 @@ export function webhookRoutes(options: WebhookRouteOptions): Router {
       const adapter = resolve(req);
       const request = toWebhookRequest(req, await readRawBody(req, limit));
       await adapter.verify(request);
+      const statuses = adapter.statuses?.(request) ?? [];
       updates = await adapter.parse(request);
+      if (statuses.length && options.recordStatuses) await options.recordStatuses(bot, platform, statuses);
       await options.enqueue(updates);
       // Passive replies: the update is durable already; the handler runs in a worker as usual
       // and this request only waits, up to the deadline, for its first reply.
