@@ -79,9 +79,60 @@ export type { FakeTelegram, FakeTelegramOptions, FakeTelegramCall, FakeTelegramS
 export { postTelegramUpdate, telegramTextUpdate, telegramCallbackUpdate, telegramLocationUpdate } from './testing/post-update';
 export { openWebchat } from './testing/webchat-client';
 export type { WebchatClient, WebchatInput, OpenWebchatOptions } from './testing/webchat-client';
+export { startFakeWechat } from './testing/fake-wechat';
+export type { FakeWechat, FakeWechatSent, FakeWechatOptions, FakeWechatFailure } from './testing/fake-wechat';
+export { wechatTextXml, wechatEventXml, wechatLocationXml, postWechat, wechatHandshake as wechatTestHandshake } from './testing/wechat-client';
+export { startFakeWhatsapp } from './testing/fake-whatsapp';
+export type { FakeWhatsapp, FakeWhatsappOptions, FakeWhatsappCall, FakeWhatsappSent, FakeWhatsappFailure, FakeWhatsappStatus } from './testing/fake-whatsapp';
+export {
+  postWhatsapp,
+  signWhatsapp,
+  verifyWhatsappWebhook,
+  whatsappWebhook,
+  whatsappText,
+  whatsappButtonReply,
+  whatsappListReply,
+  whatsappTemplateButton,
+  whatsappLocation,
+  whatsappImage,
+} from './testing/whatsapp-client';
+export { startFakeLine } from './testing/fake-line';
+export type { FakeLine, FakeLineOptions, FakeLineCall, FakeLineSent, FakeLineFailure } from './testing/fake-line';
+export { postLine, signLineBody, lineWebhookBody, lineTextEvent, linePostbackEvent, lineLocationEvent, lineFollowEvent, lineUnfollowEvent, lineId } from './testing/line-client';
+
 /** zod, re-exported so bots and jobs validate with the same version Kiosk uses. */
 export { z } from 'zod';
 
 // Templates
 export { createTemplates } from './templates/engine';
 export type { Templates, TemplatesOptions, RenderOptions, TemplateStats } from './templates/engine';
+
+// Flows: multi-step conversations that survive restarts
+export { Flow } from './flow/flow';
+export type { FlowOptions, FlowEscapes, FlowMessages, StepDefinition, StepControl, Transition } from './flow/flow';
+export type { AnswerKind, AnswerValues } from './flow/answer';
+export { flows, defaultFlowKey } from './flow/middleware';
+export type { FlowControl, FlowFlavor, FlowsOptions } from './flow/middleware';
+export type { ActiveFlow } from './flow/turn';
+export type { FlowState, FlowEndReason } from './flow/state';
+export type { FlowStore, FlowLock } from './flow/store';
+export { FlowConflictError, isFlowStore } from './flow/store';
+export { MemoryFlowStore } from './flow/memory-store';
+export { RedisFlowStore } from './flow/redis-store';
+export { flowTimeout, flowTimeoutJob } from './flow/timeout-job';
+
+// Platforms beyond Telegram and web chat
+export { wechat, wechatSettings, wechatLimits, wechatApiOf } from './adapters/wechat/adapter';
+export type { WechatSettings, WechatSettingsInput } from './adapters/wechat/adapter';
+export { parseWechatMenu, publishWechatMenu, readWechatMenu, wechatMenuSchema } from './adapters/wechat/menu';
+export type { WechatMenu } from './adapters/wechat/menu';
+export { WechatApiError } from './adapters/wechat/api';
+export type { WechatApi } from './adapters/wechat/api';
+export { whatsapp, whatsappSettings } from './adapters/whatsapp/adapter';
+export type { WhatsappSettings, WhatsappSettingsInput } from './adapters/whatsapp/adapter';
+export { line, lineSettings, lineLimits } from './adapters/line/adapter';
+export type { LineSettings, LineSettingsInput } from './adapters/line/adapter';
+
+// Delivery records and customer-service windows
+export type { DeliveryRecord } from './delivery/delivery-record';
+export type { ServiceWindow, DeliveryStatus } from './adapters/adapter';

@@ -12,7 +12,7 @@ import type { AdapterDefinition } from './adapters/definition';
 import { builtinAdapters } from './adapters/registry';
 import type { KioskConfig } from './config/schema';
 import type { ContextServices } from './core/context';
-import { ConfigError } from './core/errors';
+import { ConfigError, StoreUnavailableError } from './core/errors';
 import type { Update } from './core/update';
 import { webchatEndpointOf } from './adapters/webchat/adapter';
 import { createHttpApp } from './http/app';
@@ -21,10 +21,12 @@ import { runBroadcast, type BroadcastOptions } from './delivery/broadcast';
 import { readBroadcastReport, type BroadcastReport } from './delivery/broadcast-report';
 import { createDeliveryProducer } from './delivery/delivery';
 import { awaitPassiveReply, offerPassiveReply } from './delivery/passive-reply';
+import { readDeliveryRecord, recordStatuses, type DeliveryRecord } from './delivery/delivery-record';
+import { openServiceWindow } from './delivery/service-window';
 import { inboundJobId } from './jobs/partition';
 import { ensureDeliveryOrdering, startDeliveryConsumer, type DeliveryConsumer } from './delivery/delivery-worker';
 import type { OutboundMessage } from './core/outbound';
-import type { Conversation } from './core/update';
+import { conversationOf, type Conversation } from './core/update';
 import type { Renderer } from './core/content';
 import type { JobOptions, JobRef } from './core/job-options';
 import type { JobDefinition } from './jobs/define-job';
@@ -34,7 +36,8 @@ import { startJobConsumer, type JobConsumer } from './jobs/job-worker';
 import type { z } from 'zod';
 import { createInboundProducer, startInboundConsumer, type InboundConsumer } from './jobs/inbound';
 import { createLogger, type Logger } from './log';
-import { RedisSessionStore } from './session/redis-store';
+import { RedisFlowStore } from './flow/redis-store';
+import { flowTimeoutJob } from './flow/timeout-job';
 
 /** What the runtime needs of a bot: `Bot` satisfies it whatever its context type. */
 export interface ServableBot {
@@ -102,6 +105,11 @@ export interface KioskParts {
   broadcast(options: BroadcastOptions): Promise<BroadcastReport>;
   /** Where a broadcast stands: listed, queued, sent, failed, skipped. */
   broadcastReport(id: string): Promise<BroadcastReport>;
+  /**
+   * What became of one delivered message (sent, delivered, read, failed), by the delivery id
+   * `ctx.reply` and `deliver` resolve with; `undefined` when it was not sent (yet) or its record expired.
+   */
+  deliveryRecord(deliveryId: string): Promise<DeliveryRecord | undefined>;
 }
 
 /** A Kiosk deployment in one process. */
@@ -207,7 +215,8 @@ export function createKiosk(options: KioskOptions): Kiosk {
     return delivery.deliver(conversation, message, key);
   };
   const jobs = createJobProducer(redis, config.prefix);
-  const sessions = new RedisSessionStore(redis, { prefix: config.prefix });
+  // Sessions and flows share one store: flows need its versioned writes and leases.
+  const sessions = new RedisFlowStore(redis, { prefix: config.prefix });
   let jobConsumer: JobConsumer | undefined;
   const parts: KioskParts = {
     config,
@@ -224,11 +233,19 @@ export function createKiosk(options: KioskOptions): Kiosk {
     broadcast: (broadcastOptions) =>
       runBroadcast({ redis, prefix: config.prefix, delivery, ...(options.render ? { render: options.render } : {}) }, broadcastOptions),
     broadcastReport: (id) => readBroadcastReport(redis, config.prefix, id),
+    deliveryRecord: (id) => readDeliveryRecord(redis, config.prefix, id),
   };
 
   const app = createHttpApp({
     adapterFor,
     enqueue: (updates) => producer.add(updates),
+    recordStatuses: async (_bot, platform, statuses) => {
+      try {
+        await recordStatuses(producerConnection, config.prefix, platform, statuses);
+      } catch (error) {
+        throw new StoreUnavailableError('Redis is unreachable; status callbacks could not be recorded, the platform will retry.', { cause: error });
+      }
+    },
     awaitPassiveReply: (update, deadlineMs) => awaitPassiveReply(redis, config.prefix, inboundJobId(update), deadlineMs),
     bodyLimitBytes: config.webhookBodyLimitBytes,
     isReady: async () => producerConnection.status === 'ready' && (await redis.ping()) === 'PONG',
@@ -248,7 +265,12 @@ export function createKiosk(options: KioskOptions): Kiosk {
     return {
       send: async (conversation, message) => {
         const key = `r-${jobId}-${rank++}`;
-        const passive = adapter.passiveReply && firstReply && conversation.platform === update.platform && conversation.chat === update.chat.id;
+        const passive =
+          adapter.passiveReply &&
+          firstReply &&
+          (adapter.passiveReply.accepts?.(message) ?? true) &&
+          conversation.platform === update.platform &&
+          conversation.chat === update.chat.id;
         firstReply = false;
         if (passive && (await offerPassiveReply(redis, config.prefix, jobId, message))) return { deliveryId: `passive-${jobId}` };
         return { deliveryId: await deliver(conversation, message, key) };
@@ -267,6 +289,10 @@ export function createKiosk(options: KioskOptions): Kiosk {
     const bot = bots.get(update.bot);
     if (!bot) throw new ConfigError(`bots.${update.bot}`, 'an update arrived for a bot this process does not serve.');
     const started = performance.now();
+    const window = adapterFor(update.bot, update.platform)?.serviceWindow;
+    if (window && !(update.kind === 'event' && update.event?.type === 'unsubscribe')) {
+      await openServiceWindow(redis, config.prefix, window, conversationOf(update), update.receivedAt);
+    }
     await bot.handleUpdate(update, servicesFor(update, jobId));
     logger.info({ bot: update.bot, platform: update.platform, update: update.id, kind: update.kind, ms: Math.round((performance.now() - started) * 10) / 10 }, 'update handled');
   };
@@ -335,7 +361,8 @@ export function createKiosk(options: KioskOptions): Kiosk {
       });
       jobConsumer = startJobConsumer(workerConnection, {
         prefix: config.prefix,
-        jobs: options.jobs ?? [],
+        // Flow idle timeouts are delayed jobs, run by whichever worker is up when they fall due.
+        jobs: [...(options.jobs ?? []), flowTimeoutJob(sessions)],
         producer: jobs,
         deliver,
         ...(options.render ? { render: options.render } : {}),

@@ -95,7 +95,11 @@ export interface Adapter {
    * Set on platforms that can carry a bot's first reply in the webhook's own HTTP answer
    * (WeChat's passive reply), when the bot chose it: how long the webhook may wait for it.
    */
-  readonly passiveReply?: { deadlineMs: number };
+  readonly passiveReply?: {
+    deadlineMs: number;
+    /** Whether a message can be carried in the HTTP answer at all (a template message cannot). */
+    accepts?(message: OutboundMessage): boolean;
+  };
   /** The HTTP answer that carries `message` as the passive reply to `update`. */
   replyInResponse?(request: WebhookRequest, update: Update, message: OutboundMessage): WebhookResponse;
   /** Send a message through the platform's API. Throws `DeliveryError` with an outcome. */

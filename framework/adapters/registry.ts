@@ -5,6 +5,9 @@
 import type { AdapterDefinition } from './definition';
 import { telegram } from './telegram/adapter';
 import { webchat } from './webchat/adapter';
+import { wechat } from './wechat/adapter';
+import { line } from './line/adapter';
+import { whatsapp } from './whatsapp/adapter';
 
 /** Every built-in platform definition. */
-export const builtinAdapters: readonly AdapterDefinition[] = [telegram, webchat];
+export const builtinAdapters: readonly AdapterDefinition[] = [telegram, webchat, wechat, whatsapp, line];
