@@ -206,7 +206,7 @@ describe('WeChat through Kiosk', () => {
       for (const body of [bomb, xxe, 'not xml at all', '']) {
         const res = await post(signed(), body);
         expect(res.status).toBe(400);
-        expect((await res.json()).error.code).toBe('KIOSK_PAYLOAD_INVALID');
+        expect(((await res.json()) as { error: { code: string } }).error.code).toBe('KIOSK_PAYLOAD_INVALID');
       }
       expect((await wechatHandshake(base, 'shop', TOKEN)).status).toBe(200);
     });
