@@ -102,6 +102,11 @@ export { postLine, signLineBody, lineWebhookBody, lineTextEvent, linePostbackEve
 
 /** zod, re-exported so bots and jobs validate with the same version Kiosk uses. */
 export { z } from 'zod';
+/**
+ * ioredis's client, re-exported so a business keeps its own records (accounts, bills, seats)
+ * in the same Redis as Kiosk, with atomic commands, transactions and Lua scripts.
+ */
+export { Redis } from 'ioredis';
 
 // Templates
 export { createTemplates } from './templates/engine';
