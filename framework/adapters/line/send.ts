@@ -18,6 +18,7 @@ import { LINE_LIMITS, toLineMessages } from './messages';
 import type { ReplyTokenStore } from './reply-token';
 import type { RetryKeyStore } from './retry-key';
 import type { LineMessage } from './types';
+import { isTransientNetworkError } from '../transient';
 
 /** What `sendLine` sends with. */
 export interface LineSender {
@@ -90,19 +91,6 @@ async function guard<T>(endpoint: string, chat: string, run: () => Promise<T>): 
   }
 }
 
-/** Network error codes after which the same request may well succeed. */
-const TRANSIENT_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-]);
 
 /**
  * How to treat an error from the Messaging API
@@ -132,22 +120,10 @@ export function classifyLineError(error: unknown): DeliveryOutcome {
     if (status === 403) return { kind: 'give-up', reason: `LINE does not allow this channel to send this (403: ${lineMessage})` };
     return { kind: 'give-up', reason: error.message };
   }
-  if (isTransient(error)) return { kind: 'retry' };
+  if (isTransientNetworkError(error)) return { kind: 'retry' };
   return { kind: 'give-up', reason: `unexpected error: ${error instanceof Error ? error.message : String(error)}` };
 }
 
-/** Whether an error, or one of its causes, is a network failure or a timeout. */
-function isTransient(error: unknown): boolean {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
-    const { code, name } = current as { code?: unknown; name?: unknown };
-    if (typeof code === 'string' && (TRANSIENT_CODES.has(code) || code.startsWith('UND_ERR_'))) return true;
-    // fetch's AbortSignal.timeout() rejects with a DOMException named TimeoutError.
-    if (name === 'AbortError' || name === 'TimeoutError') return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
-}
 
 function deliveryError(endpoint: string, chat: string, error: unknown): DeliveryError {
   if (error instanceof DeliveryError) return error;

@@ -9,6 +9,7 @@ import type { SentMessage } from '../../core/context';
 import { DeliveryError, type DeliveryOutcome } from '../../core/errors';
 import { isUrlButton, type Button, type OutboundMessage } from '../../core/outbound';
 import type { Conversation, Update } from '../../core/update';
+import { isTransientNetworkError } from '../transient';
 
 /** What the Bot API returns for every sendXxx method, as far as Kiosk reads it. */
 interface SentTelegramMessage {
@@ -91,20 +92,6 @@ export async function answerTelegramButton(telegram: Telegram, update: Update, t
   await call('answerCallbackQuery', update.chat.id, () => telegram.answerCbQuery(id, text));
 }
 
-/** Network error codes after which the same request may well succeed. */
-const TRANSIENT_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'ESOCKETTIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-]);
 
 /** The part of telegraf's `TelegramError.response` Kiosk reads; duck-typed so a second copy of telegraf still matches. */
 const telegramErrorShape = z.object({
@@ -145,22 +132,10 @@ export function classifyTelegramError(error: unknown): DeliveryOutcome {
     }
     return { kind: 'give-up', reason: description || `Telegram error ${code}` };
   }
-  if (isTransient(error)) return { kind: 'retry' };
+  if (isTransientNetworkError(error)) return { kind: 'retry' };
   return { kind: 'give-up', reason: `unexpected error: ${error instanceof Error ? error.message : String(error)}` };
 }
 
-/** Whether an error, or one of its causes, is a network failure or a timeout. */
-function isTransient(error: unknown): boolean {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
-    const { code, type, name } = current as { code?: unknown; type?: unknown; name?: unknown };
-    if (typeof code === 'string' && (TRANSIENT_CODES.has(code) || code.startsWith('UND_ERR_'))) return true;
-    // node-fetch (telegraf's HTTP client) reports its timeout as `type: 'request-timeout'`.
-    if (type === 'request-timeout' || name === 'AbortError' || name === 'TimeoutError') return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
-}
 
 async function call<T>(method: string, chat: string, run: () => Promise<T>): Promise<T> {
   try {

@@ -27,6 +27,7 @@ import { DeliveryError, type DeliveryOutcome } from '../../core/errors';
 import { buttonsAsNumberedText, isUrlButton, type CallbackButton, type OutboundMessage, type PlatformTemplate } from '../../core/outbound';
 import type { Conversation } from '../../core/update';
 import { TOKEN_ERRCODES, WechatApiError, WechatHttpError, type WechatApi, type WechatAnswer } from './api';
+import { isTransientNetworkError } from '../transient';
 
 /** Options of `sendWechat`. */
 export interface WechatSendOptions {
@@ -171,7 +172,7 @@ export function classifyWechatError(error: unknown): DeliveryOutcome {
     if (error.status >= 500 || error.status < 300) return { kind: 'retry' };
     return { kind: 'give-up', reason: `WeChat answered HTTP ${error.status}; check settings.apiRoot` };
   }
-  if (isTransient(error)) return { kind: 'retry' };
+  if (isTransientNetworkError(error)) return { kind: 'retry' };
   return { kind: 'give-up', reason: `unexpected error: ${error instanceof Error ? error.message : String(error)}` };
 }
 
@@ -202,20 +203,7 @@ function classifyErrcode(errcode: number, errmsg: string): DeliveryOutcome {
   }
 }
 
-/** Network error codes after which the same request may well succeed. */
-const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'ENOTFOUND', 'EAI_AGAIN']);
 
-/** Whether an error, or one of its causes, is a network failure or a timeout (undici's `fetch failed`). */
-function isTransient(error: unknown): boolean {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
-    const { code, name } = current as { code?: unknown; name?: unknown };
-    if (typeof code === 'string' && (TRANSIENT_CODES.has(code) || code.startsWith('UND_ERR_'))) return true;
-    if (name === 'AbortError' || name === 'TimeoutError') return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
-}
 
 async function call(api: WechatApi, path: string, body: unknown, openid: string): Promise<WechatAnswer> {
   try {

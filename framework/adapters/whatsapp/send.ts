@@ -9,6 +9,7 @@ import type { OutboundMessage } from '../../core/outbound';
 import type { Conversation } from '../../core/update';
 import { whatsappMessagesOf, type GraphMessage, type WhatsappMessageOptions } from './messages';
 import { graphErrorSchema, sendAnswerSchema } from './types';
+import { isTransientNetworkError } from '../transient';
 
 /** Where and as whom the adapter sends. */
 export interface WhatsappClient {
@@ -168,24 +169,11 @@ export function classifyWhatsappError(error: unknown): DeliveryOutcome {
     if (status >= 500) return { kind: 'retry' };
     return { kind: 'give-up', reason: `${code !== undefined ? `${code} ` : ''}${error.message}${details}` };
   }
-  if (isTransient(error)) return { kind: 'retry' };
+  if (isTransientNetworkError(error)) return { kind: 'retry' };
   return { kind: 'give-up', reason: `unexpected error: ${error instanceof Error ? error.message : String(error)}` };
 }
 
-/** Network error codes after which the same request may well succeed. */
-const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'ENOTFOUND', 'EAI_AGAIN']);
 
-/** Whether an error, or one of its causes, is a network failure or a timeout (fetch wraps them as `cause`). */
-function isTransient(error: unknown): boolean {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
-    const { code, name } = current as { code?: unknown; name?: unknown };
-    if (typeof code === 'string' && (TRANSIENT_CODES.has(code) || code.startsWith('UND_ERR_'))) return true;
-    if (name === 'AbortError' || name === 'TimeoutError') return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
-}
 
 async function call<T>(kind: string, run: () => Promise<T>): Promise<T> {
   try {
