@@ -155,6 +155,19 @@ export class Context {
   }
 
   /**
+   * The text of a template in the customer's language, for a button label, a line inside a
+   * larger message or an answer to `answerButton`: `ctx.t('taxi/cancel-label')`.
+   *
+   * @example
+   * ```ts
+   * await ctx.reply(ctx.t('taxi/ask-pickup'), { buttons: [[{ label: ctx.t('taxi/cancel-label'), data: 'taxi:cancel' }]] });
+   * ```
+   */
+  t(key: string, data: Record<string, unknown> = {}): string {
+    return this.render(key, data).text ?? '';
+  }
+
+  /**
    * Hand slow work to a durable job. The data is validated now: a payload that does not fit
    * the job's schema is refused here with a `PayloadError` naming the field. Resolves to the
    * job's id (keep it to cancel the job).
