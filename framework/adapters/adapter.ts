@@ -87,6 +87,11 @@ export interface Adapter {
    * that send them; recorded against the delivery records. Called before `parse`.
    */
   statuses?(request: WebhookRequest): DeliveryStatus[];
+  /**
+   * Set on platforms that may show buttons as numbered lines: a customer's reply that is just
+   * one of those numbers is then handled as the press of that button.
+   */
+  readonly numberedChoices?: boolean;
   /** The platform's customer-service window, where it has one. */
   readonly serviceWindow?: ServiceWindow;
   /** The answer to give once the updates are durably queued. @defaultValue 200 with an empty body */

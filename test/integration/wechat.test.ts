@@ -152,6 +152,16 @@ describe('WeChat through Kiosk', () => {
     expect(fake.sent).toHaveLength(0);
   });
 
+  test('numbered choices: a passive reply shows buttons as numbers, and typing a number presses that button', async () => {
+    const menu = await postWechat(base, 'quick', wechatTextXml({ openId: 'oJoe', text: '/menu', msgId: nextId() }), safe);
+    expect(menu.reply).toContain('<![CDATA[Choose\n1. Taxi\n2. Bills]]>');
+    const chosen = await postWechat(base, 'quick', wechatTextXml({ openId: 'oJoe', text: '2', msgId: nextId() }), safe);
+    expect(chosen.reply).toContain('<![CDATA[Your bill is 42 EUR]]>');
+    // The bill had no buttons: a number typed now is just text.
+    const later = await postWechat(base, 'quick', wechatTextXml({ openId: 'oJoe', text: '2', msgId: nextId() }), safe);
+    expect(later.reply).toContain('<![CDATA[You said: 2]]>');
+  });
+
   test('the 48-hour window allows five customer-service messages per customer message; the sixth is not sent', async () => {
     await postWechat(base, 'shop', wechatTextXml({ openId: 'oHal', text: '/six', msgId: nextId() }), safe);
     await fake.waitFor(5);

@@ -72,6 +72,7 @@ export const line = defineAdapter({
     return {
       platform: 'line',
       limits: lineLimits,
+      numberedChoices: true,
       verify: (request) => verifyLine(request, settings.channelSecret),
       async parse(request) {
         const now = Date.now();

@@ -123,6 +123,7 @@ export const wechat = defineAdapter({
       platform: 'wechat',
       limits: wechatLimits,
       serviceWindow: { hours: 48, budget: 5 },
+      numberedChoices: true,
       handshake: (request) => wechatHandshake(request, cryptoSettings),
       verify: (request) => void open(request),
       parse: (request) => parseWechatMessage(open(request).xml, { bot: environment.bot, receivedAt: Date.now() }),

@@ -94,6 +94,7 @@ export const whatsapp = defineAdapter({
     return {
       platform: 'whatsapp',
       limits: whatsappLimits,
+      numberedChoices: true,
       serviceWindow: whatsappServiceWindow,
       handshake: (request) => handshakeWhatsapp(request, settings.verifyToken),
       verify: (request) => verifyWhatsapp(request, settings.appSecret),
