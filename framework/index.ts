@@ -10,6 +10,7 @@ export type { CallbackButton, UrlButton, Button, Card, PlatformTemplate, Outboun
 export { isUrlButton, toOutbound, buttonsAsNumberedText } from './core/outbound';
 export { Context } from './core/context';
 export type { SentMessage, ContextServices, ReplyExtra, KeyValueStore } from './core/context';
+export type { CustomerHandle, LinkCode, LinkResult, LinkRefusal } from './core/context';
 export { Composer, run } from './core/composer';
 export type { NextFunction, MiddlewareFn, MiddlewareObj, Middleware, Predicate, ErrorHandler, CommandContext, HearsContext, ButtonContext } from './core/composer';
 export { Bot } from './core/bot';
@@ -39,6 +40,14 @@ export { defineAdapter } from './adapters/definition';
 export type { AdapterDefinition, AdapterEnvironment } from './adapters/definition';
 export { hmac, digest, safeEqual, assertSignature } from './adapters/signature';
 export { builtinAdapters } from './adapters/registry';
+
+// HTTP routes a business adds to the web app (a payment provider's callback), through `createKiosk({ routers })`
+/** express's `Router`, re-exported so a business's routes use the same express as Kiosk. */
+export { Router } from 'express';
+export type { Request as HttpRequest, Response as HttpResponse } from 'express';
+export { readRawBody } from './http/raw-body';
+export { errorAnswer } from './http/status';
+export type { ErrorAnswer } from './http/status';
 export { telegram, telegramSettings } from './adapters/telegram/adapter';
 export type { TelegramSettings, TelegramSettingsInput } from './adapters/telegram/adapter';
 export { webchat, webchatSettings } from './adapters/webchat/adapter';
@@ -65,13 +74,18 @@ export type { BroadcastReport } from './delivery/broadcast-report';
 export { loadConfig } from './config/load';
 export type { LoadConfigOptions } from './config/load';
 export { configSchema } from './config/schema';
+export { retentionSchema, retentionOf } from './config/schema';
+export type { Retention } from './config/schema';
 export type { KioskConfig, KioskConfigInput } from './config/schema';
 export { redactConfig } from './config/redact';
 export { createKiosk } from './kiosk';
 export type { Kiosk, KioskOptions, KioskParts, ServableBot } from './kiosk';
 export { createLogger } from './log';
 export { stopOnSignals } from './shutdown';
-export type { Logger } from './log';
+export type { Logger, LoggerOptions } from './log';
+export type { KioskMetrics } from './observability/metrics';
+export type { Readiness } from './observability/readiness';
+export { redactLogObject } from './observability/redaction';
 
 // Testing kit
 export { startFakeTelegram } from './testing/fake-telegram';
@@ -141,3 +155,9 @@ export type { LineSettings, LineSettingsInput } from './adapters/line/adapter';
 // Delivery records and customer-service windows
 export type { DeliveryRecord } from './delivery/delivery-record';
 export type { ServiceWindow, DeliveryStatus } from './adapters/adapter';
+
+// Customers across platforms, their data rights, and retention
+export { IdentityStore, accountRef, parseAccountRef, normaliseLinkCode } from './identity';
+export type { Account, IdentityOptions, CustomerIdentity } from './identity';
+export { exportCustomerData, eraseCustomerData } from './privacy';
+export type { CustomerDataHook, PrivacySubject, CustomerLookup, PrivacyParts, CustomerExport, ExportedJob, ExportedValue, CustomerErasure, ErasureCounts } from './privacy';

@@ -23,6 +23,7 @@ import { createDeliveryProducer } from './delivery/delivery';
 import { awaitPassiveReply, offerPassiveReply } from './delivery/passive-reply';
 import { readDeliveryRecord, recordStatuses, type DeliveryRecord } from './delivery/delivery-record';
 import { openServiceWindow } from './delivery/service-window';
+import { rememberChoices, resolveNumberedChoice } from './delivery/numbered-choices';
 import { inboundJobId } from './jobs/partition';
 import { ensureDeliveryOrdering, startDeliveryConsumer, type DeliveryConsumer } from './delivery/delivery-worker';
 import type { OutboundMessage } from './core/outbound';
@@ -36,8 +37,13 @@ import { startJobConsumer, type JobConsumer } from './jobs/job-worker';
 import type { z } from 'zod';
 import { createInboundProducer, startInboundConsumer, type InboundConsumer } from './jobs/inbound';
 import { createLogger, type Logger } from './log';
-import { RedisFlowStore } from './flow/redis-store';
-import { flowTimeoutJob } from './flow/timeout-job';
+import { createKioskObservability } from './observability/kiosk-observability';
+import type { KioskMetrics } from './observability/metrics';
+import { retentionOf } from './config/schema';
+import { IdentityStore } from './identity/identity-store';
+import { privacyHooksOf, type CustomerDataHook } from './privacy/hook';
+import { daysToSeconds, deliveryRetention, RetainedFlowStore, withJobRetention } from './privacy/retention';
+import { flowTimeout, flowTimeoutJob } from './flow/timeout-job';
 
 /** What the runtime needs of a bot: `Bot` satisfies it whatever its context type. */
 export interface ServableBot {
@@ -68,6 +74,11 @@ export interface KioskOptions {
   delivery?: { partitions?: number; inlineRetries?: number; backoffMs?: number; lockDuration?: number };
   /** Extra routers for the web app, built once the adapters exist (the web chat's routes…). */
   routers?: (kiosk: KioskParts) => Router[];
+  /**
+   * The business's records of a customer, for `exportCustomerData` and `eraseCustomerData`
+   * (`framework/privacy`). @defaultValue none: only what Kiosk itself holds
+   */
+  privacy?: CustomerDataHook | readonly CustomerDataHook[];
 }
 
 /** What routers and plugins may use from a running Kiosk. */
@@ -75,6 +86,10 @@ export interface KioskParts {
   readonly config: KioskConfig;
   readonly redis: Redis;
   readonly logger: Logger;
+  /** Links between customers' accounts on several platforms (`ctx.customer`). */
+  readonly identity: IdentityStore;
+  /** The business's hooks for customers' records (`createKiosk({ privacy })`). */
+  readonly privacyHooks: readonly CustomerDataHook[];
   adapterFor(bot: string, platform: string): Adapter | undefined;
   /**
    * Queue a message for delivery to a conversation. `key` makes it idempotent: the same key
@@ -116,6 +131,8 @@ export interface KioskParts {
 export interface Kiosk extends KioskParts {
   /** The express app serving webhooks, health and the web chat. */
   readonly app: Express;
+  /** This Kiosk's Prometheus metrics (served at `/metrics`); register a business's own metrics in `metrics.registry`. */
+  readonly metrics: KioskMetrics;
   /** Serve the app; resolves to its base URL. @defaultValue port from config, host 127.0.0.1 */
   listen(port?: number, host?: string): Promise<string>;
   /** Start handling queued updates, jobs and deliveries in this process. */
@@ -166,7 +183,9 @@ function buildAdapters(
  */
 export function createKiosk(options: KioskOptions): Kiosk {
   const { config } = options;
-  const logger = options.logger ?? createLogger();
+  // What customers' data is kept for; each limit is applied where that data is written.
+  const retention = retentionOf(config);
+  const logger = options.logger ?? createLogger(config.logPersonalData ? { logPersonalData: true } : {});
   const bots = new Map(options.bots.map((bot) => [bot.name, bot]));
   for (const name of bots.keys()) {
     if (!config.bots[name]) throw new ConfigError(`bots.${name}`, `bot "${name}" is defined in code but not configured; add it under bots.`);
@@ -192,7 +211,7 @@ export function createKiosk(options: KioskOptions): Kiosk {
   let workerConnection: Redis | undefined;
   const deliveryPartitions = options.delivery?.partitions ?? 4;
   // Delivery jobs are queued by workers and handlers, which may wait out a Redis restart.
-  const delivery = createDeliveryProducer(redis, { prefix: config.prefix, partitions: deliveryPartitions });
+  const delivery = createDeliveryProducer(redis, { prefix: config.prefix, partitions: deliveryPartitions, ...deliveryRetention(retention) });
   let deliveryConsumer: DeliveryConsumer | undefined;
 
   const adapters = buildAdapters(config, options.adapters ?? builtinAdapters, redis);
@@ -202,26 +221,33 @@ export function createKiosk(options: KioskOptions): Kiosk {
     prefix: config.prefix,
     partitions: config.inboundPartitions,
     ...(options.inbound?.attempts !== undefined ? { attempts: options.inbound.attempts } : {}),
-    ...(options.inbound?.dedupeSeconds !== undefined ? { dedupeSeconds: options.inbound.dedupeSeconds } : {}),
+    dedupeSeconds: options.inbound?.dedupeSeconds ?? daysToSeconds(retention.finishedJobDays),
+    keepFailedSeconds: daysToSeconds(retention.failedJobDays),
   };
   const producer = createInboundProducer(producerConnection, inboundOptions);
   let consumer: InboundConsumer | undefined;
   let server: Server | undefined;
 
-  const deliver = (conversation: Conversation, message: OutboundMessage, key: string) => {
-    if (!adapterFor(conversation.bot, conversation.platform)) {
+  const deliver = async (conversation: Conversation, message: OutboundMessage, key: string, correlationId?: string) => {
+    const adapter = adapterFor(conversation.bot, conversation.platform);
+    if (!adapter) {
       throw new ConfigError(`bots.${conversation.bot}.platforms.${conversation.platform}`, 'cannot send on a platform that is not configured for this bot.');
     }
-    return delivery.deliver(conversation, message, key);
+    // Remembered in the order messages are queued, which is the order the chat sees them.
+    if (adapter.numberedChoices) await rememberChoices(redis, config.prefix, conversation, message);
+    return delivery.deliver(conversation, message, key, correlationId);
   };
-  const jobs = createJobProducer(redis, config.prefix);
+  const jobs = withJobRetention(createJobProducer(redis, config.prefix), retention);
   // Sessions and flows share one store: flows need its versioned writes and leases.
-  const sessions = new RedisFlowStore(redis, { prefix: config.prefix });
+  const sessions = new RetainedFlowStore(redis, { prefix: config.prefix, maxTtlSeconds: daysToSeconds(retention.sessionDays) });
+  const identity = new IdentityStore(redis, { prefix: config.prefix });
   let jobConsumer: JobConsumer | undefined;
   const parts: KioskParts = {
     config,
     redis,
     logger,
+    identity,
+    privacyHooks: privacyHooksOf(options.privacy),
     adapterFor,
     deliver,
     enqueue: (job, data, enqueueOptions) => jobs.enqueue(job, data, enqueueOptions),
@@ -236,9 +262,30 @@ export function createKiosk(options: KioskOptions): Kiosk {
     deliveryRecord: (id) => readDeliveryRecord(redis, config.prefix, id),
   };
 
+  const observability = createKioskObservability({
+    config,
+    logger,
+    // Every queue of the deployment, for /metrics, /readyz and the queues UI.
+    queues: () => [
+      ...producer.queues,
+      ...[...new Set([...(options.jobs ?? []), flowTimeout].map((job) => job.name))].map((name) => jobs.queue({ name, schema: flowTimeout.schema })),
+      ...[...adapters].flatMap(([key, adapter]) =>
+        Array.from({ length: deliveryPartitions }, (_, p) => delivery.queue(adapter.platform, key.split('/')[0]!, p)),
+      ),
+    ],
+    workers: () => [...(consumer?.workers ?? []), ...(jobConsumer?.workers ?? []), ...(deliveryConsumer?.workers ?? [])],
+    redisUp: async () => producerConnection.status === 'ready' && (await redis.ping()) === 'PONG',
+    connected: () => producerConnection.status === 'ready' && redis.status === 'ready',
+    serves: (bot, platform) => adapters.has(`${bot}/${platform}`),
+  });
+  const observe = observability.observe;
+
   const app = createHttpApp({
     adapterFor,
-    enqueue: (updates) => producer.add(updates),
+    enqueue: async (updates) => {
+      await producer.add(updates);
+      for (const update of updates) observe.received(update, inboundJobId(update));
+    },
     recordStatuses: async (_bot, platform, statuses) => {
       try {
         await recordStatuses(producerConnection, config.prefix, platform, statuses);
@@ -248,9 +295,9 @@ export function createKiosk(options: KioskOptions): Kiosk {
     },
     awaitPassiveReply: (update, deadlineMs) => awaitPassiveReply(redis, config.prefix, inboundJobId(update), deadlineMs),
     bodyLimitBytes: config.webhookBodyLimitBytes,
-    isReady: async () => producerConnection.status === 'ready' && (await redis.ping()) === 'PONG',
-    routers: [webchatRoutes({ adapters: (bot) => webchatEndpointOf(adapterFor(bot, 'webchat')) }), ...(options.routers?.(parts) ?? [])],
-    onOutcome: (o) => logger.info({ bot: o.bot, platform: o.platform, status: o.status, updates: o.updates, code: o.code, ms: Math.round(o.durationMs * 10) / 10 }, 'webhook'),
+    isReady: () => observability.isReady(),
+    routers: [...observability.routers(), webchatRoutes({ adapters: (bot) => webchatEndpointOf(adapterFor(bot, 'webchat')) }), ...(options.routers?.(parts) ?? [])],
+    onOutcome: (outcome) => observe.webhook(outcome),
   });
 
   /**
@@ -272,12 +319,15 @@ export function createKiosk(options: KioskOptions): Kiosk {
           conversation.platform === update.platform &&
           conversation.chat === update.chat.id;
         firstReply = false;
-        if (passive && (await offerPassiveReply(redis, config.prefix, jobId, message))) return { deliveryId: `passive-${jobId}` };
-        return { deliveryId: await deliver(conversation, message, key) };
+        if (passive && (await offerPassiveReply(redis, config.prefix, jobId, message))) {
+          if (adapter.numberedChoices) await rememberChoices(redis, config.prefix, conversation, message);
+          return { deliveryId: `passive-${jobId}` };
+        }
+        return { deliveryId: await deliver(conversation, message, key, jobId) };
       },
       // Enqueues of one update are keyed like its replies, so a re-run handler enqueues nothing twice.
       enqueue: (job, data, enqueueOptions) =>
-        jobs.enqueue(job, data, enqueueOptions.jobId || enqueueOptions.deduplication ? enqueueOptions : { ...enqueueOptions, jobId: `e-${jobId}-${rank++}` }),
+        jobs.enqueue(job, data, { ...(enqueueOptions.jobId || enqueueOptions.deduplication ? enqueueOptions : { ...enqueueOptions, jobId: `e-${jobId}-${rank++}` }), correlationId: jobId }),
       cancel: (job, id) => jobs.cancel(job, id),
       store: sessions,
       ...(options.render ? { render: options.render } : {}),
@@ -289,12 +339,20 @@ export function createKiosk(options: KioskOptions): Kiosk {
     const bot = bots.get(update.bot);
     if (!bot) throw new ConfigError(`bots.${update.bot}`, 'an update arrived for a bot this process does not serve.');
     const started = performance.now();
-    const window = adapterFor(update.bot, update.platform)?.serviceWindow;
+    const adapter = adapterFor(update.bot, update.platform);
+    const window = adapter?.serviceWindow;
     if (window && !(update.kind === 'event' && update.event?.type === 'unsubscribe')) {
       await openServiceWindow(redis, config.prefix, window, conversationOf(update), update.receivedAt);
     }
-    await bot.handleUpdate(update, servicesFor(update, jobId));
-    logger.info({ bot: update.bot, platform: update.platform, update: update.id, kind: update.kind, ms: Math.round((performance.now() - started) * 10) / 10 }, 'update handled');
+    const routed = adapter?.numberedChoices ? await resolveNumberedChoice(redis, config.prefix, update) : update;
+    try {
+      const customer = await identity.handleFor({ platform: routed.platform, user: routed.from.id });
+      await bot.handleUpdate(routed, { ...servicesFor(routed, jobId), customer });
+    } catch (error) {
+      observe.handled(update, jobId, performance.now() - started, error);
+      throw error;
+    }
+    observe.handled(update, jobId, performance.now() - started);
   };
 
   const stopWorkers = async () => {
@@ -311,6 +369,7 @@ export function createKiosk(options: KioskOptions): Kiosk {
   return {
     ...parts,
     app,
+    metrics: observability.metrics,
     stopWorkers,
     webhookUrls(baseUrl) {
       const base = baseUrl.replace(/\/+$/, '');
@@ -339,8 +398,7 @@ export function createKiosk(options: KioskOptions): Kiosk {
         ...(options.inbound?.lockDuration !== undefined ? { lockDuration: options.inbound.lockDuration } : {}),
         ...(options.inbound?.stalledInterval !== undefined ? { stalledInterval: options.inbound.stalledInterval } : {}),
         handle: (update, job) => handle(update, job.id ?? `${update.platform}-${update.id}`),
-        onFailed: (update, error) =>
-          logger.error({ bot: update?.bot, platform: update?.platform, update: update?.id, err: error.name, code: (error as { code?: string }).code }, 'update failed'),
+        onFailed: (update, error, final) => observe.updateFailed(update, error, final),
       });
       const served = [...adapters].map(([key, adapter]) => ({ bot: key.split('/')[0]!, adapter }));
       const deliveryOptions = {
@@ -348,6 +406,7 @@ export function createKiosk(options: KioskOptions): Kiosk {
         partitions: deliveryPartitions,
         adapters: served,
         producer: delivery,
+        ...deliveryRetention(retention),
         ...(options.delivery?.inlineRetries !== undefined ? { inlineRetries: options.delivery.inlineRetries } : {}),
         ...(options.delivery?.backoffMs !== undefined ? { backoffMs: options.delivery.backoffMs } : {}),
         ...(options.delivery?.lockDuration !== undefined ? { lockDuration: options.delivery.lockDuration } : {}),
@@ -355,9 +414,10 @@ export function createKiosk(options: KioskOptions): Kiosk {
       await ensureDeliveryOrdering(deliveryOptions);
       deliveryConsumer = startDeliveryConsumer(workerConnection, {
         ...deliveryOptions,
-        onDelivered: (job, _sent, ms) => logger.info({ bot: job.conversation.bot, platform: job.conversation.platform, key: job.key, ms: Math.round(ms) }, 'delivered'),
-        onGaveUp: (job, reason) => logger.warn({ bot: job.conversation.bot, platform: job.conversation.platform, key: job.key, reason }, 'delivery gave up'),
-        onRateLimited: (job, seconds) => logger.warn({ bot: job.conversation.bot, platform: job.conversation.platform, seconds }, 'delivery rate-limited by platform'),
+        onDelivered: (job, _sent, ms) => observe.delivered(job, ms),
+        onGaveUp: (job, reason) => observe.deliveryGaveUp(job, reason),
+        onRateLimited: (job, seconds) => observe.rateLimited(job, seconds),
+        onFailed: (job, error, final) => observe.deliveryFailed(job, error, final),
       });
       jobConsumer = startJobConsumer(workerConnection, {
         prefix: config.prefix,
@@ -369,8 +429,9 @@ export function createKiosk(options: KioskOptions): Kiosk {
         ...(options.jobWorkers?.concurrency !== undefined ? { concurrency: options.jobWorkers.concurrency } : {}),
         ...(options.jobWorkers?.lockDuration !== undefined ? { lockDuration: options.jobWorkers.lockDuration } : {}),
         ...(options.jobWorkers?.stalledInterval !== undefined ? { stalledInterval: options.jobWorkers.stalledInterval } : {}),
-        onCompleted: (job, id, ms) => logger.info({ job: job.name, id, ms: Math.round(ms) }, 'job completed'),
-        onFailed: (job, id, error, final) => logger.warn({ job: job.name, id, err: error.name, final }, 'job failed'),
+        onStarted: (job, id, correlationId, attempt) => observe.jobStarted(job.name, id, correlationId, attempt),
+        onCompleted: (job, id, ms, correlationId) => observe.jobCompleted(job.name, id, ms, correlationId),
+        onFailed: (job, id, error, final, ms, correlationId) => observe.jobFailed(job.name, id, error, final, ms, correlationId),
       });
       await Promise.all([...consumer.workers, ...deliveryConsumer.workers, ...jobConsumer.workers].map((worker) => worker.waitUntilReady()));
     },

@@ -24,6 +24,59 @@ export interface KeyValueStore {
   delete(key: string): Promise<void>;
 }
 
+/** Why `ctx.customer.link(code)` refused a code. */
+export type LinkRefusal =
+  /** The text cannot be a code (wrong length or characters); not counted as an attempt. */
+  | 'malformed'
+  /** No such code, or it expired, or it was used already. */
+  | 'invalid-or-expired'
+  /** The code was issued to this very account: type it on the other one. */
+  | 'own-code'
+  /** Too many wrong codes from this account lately; try again later. */
+  | 'too-many-attempts';
+
+/** The outcome of `ctx.customer.link(code)`. */
+export type LinkResult =
+  /** `id` is the customer id now shared by both accounts; `previousId` is this account's id before. */
+  | { linked: true; id: string; previousId: string }
+  | { linked: false; reason: LinkRefusal };
+
+/** A one-time code to show the customer, and when it stops working (ms since the epoch). */
+export interface LinkCode {
+  code: string;
+  expiresAt: number;
+}
+
+/**
+ * The person behind an update, across platforms: `ctx.customer`. Accounts are linked with a
+ * one-time code shown on one platform and typed on another; from then on `id` is the same
+ * on both, so a business keys its records by it.
+ *
+ * @example
+ * ```ts
+ * bot.command('link', async (ctx) => {
+ *   if (ctx.match) {
+ *     const result = await ctx.customer.link(String(ctx.match));
+ *     return ctx.reply(result.linked ? 'Accounts linked.' : 'That code is not valid any more.');
+ *   }
+ *   const { code } = await ctx.customer.linkCode();
+ *   await ctx.reply(`Type /link ${code} in the other app within 10 minutes.`);
+ * });
+ * ```
+ */
+export interface CustomerHandle {
+  /** The stable Kiosk customer id (`c-…`), the same on every account linked to this one. */
+  readonly id: string;
+  /** Issue a one-time code for this account (replacing an earlier one). @defaultValue lives 600 s */
+  linkCode(options?: { ttlSeconds?: number }): Promise<LinkCode>;
+  /** Join this account to the customer whose account issued `code`; `id` changes to theirs. */
+  link(code: string): Promise<LinkResult>;
+  /** Detach this account from its customer: it gets an id of its own. Resolves to whether it was linked. */
+  unlink(): Promise<boolean>;
+  /** Every account of this customer, this one included. */
+  accounts(): Promise<Array<{ platform: string; user: string }>>;
+}
+
 /**
  * What a context needs from the outside world. Today `send` goes straight through the
  * platform adapter; later it goes through a delivery queue. Bot code does not change.
@@ -41,6 +94,8 @@ export interface ContextServices {
   cancel?(job: JobRef, id: string): Promise<boolean>;
   /** Where plugins keep per-customer state (sessions). */
   store?: KeyValueStore;
+  /** The customer behind the update, resolved before the handlers run (`ctx.customer`). */
+  customer?: CustomerHandle;
 }
 
 /** Extra fields of a reply besides its text. */
@@ -114,6 +169,14 @@ export class Context {
   /** The store the runtime lends to plugins (sessions), if any. */
   get store(): KeyValueStore | undefined {
     return this.#services.store;
+  }
+  /**
+   * The customer behind this update across every platform they linked: a stable `id`, and
+   * `linkCode`, `link` and `unlink` to join accounts. Available inside Kiosk.
+   */
+  get customer(): CustomerHandle {
+    if (!this.#services.customer) throw new Error('ctx.customer needs Kiosk: run the bot inside createKiosk, or give its services a customer.');
+    return this.#services.customer;
   }
   /** The customer's locale as the platform reported it. */
   get locale(): string | undefined {

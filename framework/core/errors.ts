@@ -15,7 +15,8 @@ export type KioskErrorCode =
   | 'KIOSK_DELIVERY_FAILED'
   | 'KIOSK_TEMPLATE_FAILED'
   | 'KIOSK_ROUTER_MISUSE'
-  | 'KIOSK_HANDLER_FAILED';
+  | 'KIOSK_HANDLER_FAILED'
+  | 'KIOSK_CLI_USAGE';
 
 /** Base class of every error Kiosk throws on purpose. */
 export class KioskError extends Error {

@@ -40,6 +40,8 @@ export interface DeliveryWorkerOptions extends DeliveryOptions {
   onGaveUp?(job: DeliveryJob, reason: string): void;
   /** The platform asked Kiosk to wait. */
   onRateLimited?(job: DeliveryJob, seconds: number): void;
+  /** An attempt failed after its inline retries (not a refusal, not a 429); `final` when no attempt is left. */
+  onFailed?(job: DeliveryJob, error: Error, final: boolean): void;
 }
 
 /** The running delivery workers. */
@@ -126,6 +128,10 @@ export function startDeliveryConsumer(connection: Redis, options: DeliveryWorker
       });
       worker.on('error', () => undefined);
       worker.on('failed', (job, error) => {
+        // Refusals were reported by onGaveUp and 429s by onRateLimited; report the rest.
+        if (job && !(error instanceof UnrecoverableError) && !(error instanceof RateLimitError)) {
+          options.onFailed?.(job.data, error, job.attemptsMade >= (job.opts.attempts ?? 1));
+        }
         // Permanent errors were counted when they happened; count jobs that ran out of attempts.
         if (!job?.data.broadcast || error instanceof UnrecoverableError || job.attemptsMade < (job.opts.attempts ?? 1)) return;
         countBroadcast(connection, options.prefix, job.data.broadcast, 'failed').catch(() => undefined);

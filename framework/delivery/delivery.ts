@@ -20,6 +20,8 @@ export interface DeliveryJob {
   queuedAt: number;
   /** The broadcast this message belongs to, whose report counts it. */
   broadcast?: string;
+  /** The id that follows one message through logs: the inbound job id of the update that led here. */
+  correlationId?: string;
 }
 
 /** One message to queue with `deliverMany`. */
@@ -44,7 +46,7 @@ export interface DeliveryOptions {
 /** Queues outbound messages. */
 export interface DeliveryProducer {
   /** Queue a message; resolves with the delivery's id once it is in Redis. */
-  deliver(conversation: Conversation, message: OutboundMessage, key: string): Promise<string>;
+  deliver(conversation: Conversation, message: OutboundMessage, key: string, correlationId?: string): Promise<string>;
   /** Queue many messages in one round trip per partition (broadcasts). */
   deliverMany(items: readonly DeliveryItem[]): Promise<void>;
   /** The queue of one partition (created on first use). */
@@ -80,11 +82,11 @@ export function createDeliveryProducer(connection: Redis, options: DeliveryOptio
   };
   return {
     queue,
-    async deliver(conversation, message, key) {
+    async deliver(conversation, message, key, correlationId) {
       const partition = deliveryPartitionOf(conversation, options.partitions);
       const jobId = deliveryJobId(key);
       try {
-        await queue(conversation.platform, conversation.bot, partition).add('deliver', { conversation, message, key, queuedAt: Date.now() }, jobOptions(key));
+        await queue(conversation.platform, conversation.bot, partition).add('deliver', { conversation, message, key, queuedAt: Date.now(), ...(correlationId ? { correlationId } : {}) }, jobOptions(key));
       } catch (error) {
         throw new StoreUnavailableError('Could not queue the outbound message in Redis.', { cause: error });
       }

@@ -7,8 +7,11 @@ import { webhookRoutes, type WebhookRouteOptions } from './webhook-route';
 
 /** What the app is built from. */
 export interface HttpAppOptions extends WebhookRouteOptions {
-  /** Whether the process can serve: Redis reachable and queues healthy. */
-  isReady(): Promise<boolean>;
+  /**
+   * Whether the process can serve: Redis reachable and queues healthy. A report's other fields
+   * (`redis`, `workers`, `queues`…) are sent in the body of `/readyz`.
+   */
+  isReady(): Promise<boolean | { ready: boolean }>;
   /** Further routers mounted at the root, e.g. the web chat's. */
   routers?: Router[];
 }
@@ -23,8 +26,9 @@ export function createHttpApp(options: HttpAppOptions): Express {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
-    const ready = await options.isReady().catch(() => false);
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', redis: ready ? 'up' : 'down' });
+    const answer = await options.isReady().catch(() => false);
+    const { ready, ...checks } = typeof answer === 'boolean' ? { ready: answer, redis: answer ? 'up' : 'down' } : answer;
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', ...checks });
   });
 
   app.use(webhookRoutes(options));

@@ -5,8 +5,12 @@
 import type { IncomingMessage } from 'node:http';
 import { BodyTooLargeError, PayloadError } from '../core/errors';
 
-/** Read the whole body, refusing more than `limit` bytes with `BodyTooLargeError`. */
-export function readRawBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+/**
+ * Read the whole body, refusing more than `limit` bytes with `BodyTooLargeError`, and a body
+ * that has not arrived within `timeoutMs` (a stalled or deliberately slow client) with
+ * `PayloadError`, so no connection is held open for minutes.
+ */
+export function readRawBody(request: IncomingMessage, limit: number, timeoutMs = 10_000): Promise<Buffer> {
   const declared = Number(request.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     // Drain nothing: refuse before reading a byte of an oversized upload.
@@ -19,6 +23,7 @@ export function readRawBody(request: IncomingMessage, limit: number): Promise<Bu
     const finish = (error?: Error) => {
       if (done) return;
       done = true;
+      clearTimeout(timer);
       request.removeListener('data', onData);
       if (error) {
         request.resume();
@@ -32,6 +37,7 @@ export function readRawBody(request: IncomingMessage, limit: number): Promise<Bu
       if (size > limit) return finish(new BodyTooLargeError(limit));
       chunks.push(chunk);
     };
+    const timer = setTimeout(() => finish(new PayloadError(`The request body did not arrive within ${timeoutMs} ms; send it in one go.`)), timeoutMs);
     request.on('data', onData);
     request.on('end', () => finish());
     request.on('aborted', () => finish(new PayloadError('The request was aborted before its body was complete.')));

@@ -21,9 +21,11 @@ header h1{flex:1;font-size:16px;margin:0}#status{font-size:12px;color:#888}
 .buttons{display:flex;flex-direction:column;gap:4px;margin-top:6px}.row{display:flex;gap:4px;flex-wrap:wrap}
 .row button,.row a{flex:1;padding:6px 8px;border:1px solid #0b6efd;border-radius:8px;background:#fff;color:#0b6efd;font:inherit;text-align:center;text-decoration:none;cursor:pointer}
 .card{border:1px solid #ddd;border-radius:8px;overflow:hidden;margin-bottom:6px}.card img,.media img,.media video{max-width:100%;display:block}
-.card div{padding:6px 8px}.card b{display:block}.fields{margin:0;padding-left:16px}
-form{display:flex;gap:6px;padding:8px;background:#fff;border-top:1px solid #ddd}
-#text{flex:1;padding:8px;border:1px solid #ccc;border-radius:8px;font:inherit}form button{padding:8px 12px;font:inherit}
+.card div{padding:6px 8px}.card-title{display:block}.card-description{margin:2px 0 0;color:#444}.fields{margin:0;padding-left:16px}
+form{display:flex;flex-wrap:wrap;gap:6px;padding:8px;background:#fff;border-top:1px solid #ddd}
+.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+button:focus-visible,a:focus-visible,select:focus-visible,#text:focus-visible{outline:2px solid #0b6efd;outline-offset:2px}
+#text{flex:1 1 120px;min-width:0;padding:8px;border:1px solid #ccc;border-radius:8px;font:inherit}form button{padding:8px 12px;font:inherit;white-space:nowrap}
 `;
 
 /** The page's script (hashed into the Content-Security-Policy). No template literals: it lives in one. */
@@ -37,9 +39,9 @@ export const WEBCHAT_PAGE_SCRIPT = `
   var botPath = encodeURIComponent(bot);
   var storageKey = 'kiosk-webchat:' + bot;
   var STRINGS = {
-    en: { placeholder: 'Write a message…', send: 'Send', location: 'Share location', sharedLocation: 'Location shared', connecting: 'connecting…', online: 'online', failed: 'not sent, tap to retry' },
-    fr: { placeholder: 'Écrivez un message…', send: 'Envoyer', location: 'Partager ma position', sharedLocation: 'Position partagée', connecting: 'connexion…', online: 'en ligne', failed: 'non envoyé, touchez pour réessayer' },
-    zh: { placeholder: '输入消息…', send: '发送', location: '分享位置', sharedLocation: '已分享位置', connecting: '连接中…', online: '在线', failed: '发送失败，点击重试' }
+    en: { placeholder: 'Write a message…', send: 'Send', menu: 'Menu', message: 'Message', location: 'Share location', sharedLocation: 'Location shared', connecting: 'connecting…', online: 'online', failed: 'not sent, tap to retry' },
+    fr: { placeholder: 'Écrivez un message…', send: 'Envoyer', menu: 'Menu', message: 'Message', location: 'Ma position', sharedLocation: 'Position partagée', connecting: 'connexion…', online: 'en ligne', failed: 'non envoyé, touchez pour réessayer' },
+    zh: { placeholder: '输入消息…', send: '发送', menu: '菜单', message: '消息', location: '分享位置', sharedLocation: '已分享位置', connecting: '连接中…', online: '在线', failed: '发送失败，点击重试' }
   };
   var ALLOWED_TAGS = { B: 'b', STRONG: 'b', I: 'i', EM: 'i', U: 'u', S: 's', CODE: 'code', PRE: 'pre', BR: 'br', P: 'p' };
 
@@ -51,6 +53,8 @@ export const WEBCHAT_PAGE_SCRIPT = `
   var input = document.getElementById('text');
   var sendButton = document.getElementById('send');
   var locationButton = document.getElementById('location');
+  var menuButton = document.getElementById('menu');
+  var inputLabel = document.getElementById('text-label');
   var language = document.getElementById('language');
   var status = document.getElementById('status');
   document.getElementById('title').textContent = bot;
@@ -73,9 +77,13 @@ export const WEBCHAT_PAGE_SCRIPT = `
     input.placeholder = t('placeholder');
     sendButton.textContent = t('send');
     locationButton.textContent = t('location');
+    menuButton.textContent = t('menu');
+    inputLabel.textContent = t('message');
     language.value = state.locale;
+    status.textContent = t(statusKey);
   }
-  function setStatus(key) { status.textContent = t(key); }
+  var statusKey = 'connecting';
+  function setStatus(key) { statusKey = key; status.textContent = t(key); }
 
   function safeUrl(value) {
     try {
@@ -127,9 +135,10 @@ export const WEBCHAT_PAGE_SCRIPT = `
       var image = safeUrl(message.card.imageUrl);
       if (image) { var img = element('img'); img.src = image; img.alt = ''; card.appendChild(img); }
       var body = element('div');
-      var title = element('b', '', message.card.title);
-      body.appendChild(message.card.url ? link(message.card.url, message.card.title) : title);
-      if (message.card.description) body.appendChild(element('span', '', message.card.description));
+      var title = element('b', 'card-title');
+      title.appendChild(message.card.url ? link(message.card.url, message.card.title) : document.createTextNode(message.card.title));
+      body.appendChild(title);
+      if (message.card.description) body.appendChild(element('p', 'card-description', message.card.description));
       card.appendChild(body);
       bubble.appendChild(card);
     }
@@ -281,6 +290,8 @@ export const WEBCHAT_PAGE_SCRIPT = `
     input.value = '';
     say({ text: text }, { label: text });
   });
+  // /start is every bot's way back to its beginning: the hub's main menu, a service's welcome.
+  menuButton.addEventListener('click', function () { say({ text: '/start' }, { label: '☰ ' + t('menu') }); });
   locationButton.addEventListener('click', function () {
     if (!navigator.geolocation) return;
     navigator.geolocation.getCurrentPosition(function (position) {
@@ -309,11 +320,11 @@ export const WEBCHAT_PAGE_HTML = `<!doctype html>
 <style>${WEBCHAT_PAGE_STYLE}</style>
 </head>
 <body>
-<header><h1 id="title"></h1><span id="status"></span>
+<header><h1 id="title"></h1><span id="status" role="status"></span>
 <select id="language" aria-label="Language"><option value="en">English</option><option value="fr">Français</option><option value="zh">中文</option></select>
 </header>
-<main id="log" aria-live="polite"></main>
-<form id="form"><button type="button" id="location"></button><input id="text" autocomplete="off" maxlength="4096"><button type="submit" id="send"></button></form>
+<main id="log" role="log" aria-live="polite"></main>
+<form id="form"><button type="button" id="menu"></button><button type="button" id="location"></button><label for="text" id="text-label" class="visually-hidden"></label><input id="text" autocomplete="off" maxlength="4096"><button type="submit" id="send"></button></form>
 <script>${WEBCHAT_PAGE_SCRIPT}</script>
 </body>
 </html>

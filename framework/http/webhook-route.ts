@@ -115,7 +115,7 @@ export function webhookRoutes(options: WebhookRouteOptions): Router {
       options.onOutcome?.({ bot, platform, status: answer.status, updates: updates.length, durationMs: performance.now() - started });
     } catch (error) {
       const answer = errorAnswer(error);
-      if (answer.status === 413) res.setHeader('Connection', 'close');
+      if (answer.status === 413 || !req.complete) res.setHeader('Connection', 'close');
       if (answer.status === 503) res.setHeader('Retry-After', '5');
       res.status(answer.status).json(answer.body);
       options.onOutcome?.({ bot, platform, status: answer.status, updates: 0, code: answer.body.error.code, durationMs: performance.now() - started });

@@ -11,7 +11,7 @@
  */
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { StoreUnavailableError } from '../core/errors';
+import { PayloadError, StoreUnavailableError } from '../core/errors';
 import type { Update } from '../core/update';
 import { createBatcher } from './batcher';
 import { inboundJobId, inboundQueueName, partitionOf } from './partition';
@@ -27,6 +27,8 @@ export interface InboundOptions {
    * retry for minutes to hours; a retry after this is handled again. @defaultValue 86400
    */
   dedupeSeconds?: number;
+  /** How long an update whose handler failed for good stays inspectable, in seconds. @defaultValue 604800 (7 days) */
+  keepFailedSeconds?: number;
   /** Attempts for an update whose handler throws past `bot.catch`. @defaultValue 3 */
   attempts?: number;
   /** Longest wait for Redis before a webhook is answered 503, in ms. @defaultValue 3000 */
@@ -90,7 +92,7 @@ export function createInboundProducer(connection: Redis, options: InboundOptions
               attempts,
               backoff: { type: 'exponential', delay: 1000 },
               removeOnComplete: { age: dedupeSeconds },
-              removeOnFail: { age: 7 * 86_400 },
+              removeOnFail: { age: options.keepFailedSeconds ?? 7 * 86_400 },
             },
           })),
         ),
@@ -102,6 +104,15 @@ export function createInboundProducer(connection: Redis, options: InboundOptions
     queues,
     async add(updates) {
       if (updates.length === 0) return;
+      // An update that cannot be serialised (a field nested thousands deep) is the sender's
+      // fault: refuse it here with a 400, before it can fail the batch it would share.
+      for (const update of updates) {
+        try {
+          JSON.stringify(update);
+        } catch (error) {
+          throw new PayloadError('The update cannot be stored: it is nested too deeply; send a flatter payload.', [], { cause: error });
+        }
+      }
       if (connection.status !== 'ready') {
         throw new StoreUnavailableError(`Redis connection is ${connection.status}; the platform should retry.`);
       }
@@ -126,8 +137,8 @@ export function createInboundProducer(connection: Redis, options: InboundOptions
 export interface InboundWorkerOptions extends InboundOptions {
   /** Handle one update; throwing fails the job, which is retried. */
   handle(update: Update, job: Job<Update>): Promise<void>;
-  /** Called when an update's job fails (for logging). */
-  onFailed?(update: Update | undefined, error: Error): void;
+  /** Called when an update's job fails (for logging); `final` when no attempt is left. */
+  onFailed?(update: Update | undefined, error: Error, final: boolean): void;
   /** How long a worker holds a job before it counts as stalled, in ms. @defaultValue 30000 */
   lockDuration?: number;
   /** How often stalled jobs are looked for, in ms. @defaultValue 30000 */
@@ -154,7 +165,7 @@ export function startInboundConsumer(connection: Redis, options: InboundWorkerOp
       lockDuration: options.lockDuration ?? 30_000,
       stalledInterval: options.stalledInterval ?? 30_000,
     });
-    worker.on('failed', (job, error) => options.onFailed?.(job?.data, error));
+    worker.on('failed', (job, error) => options.onFailed?.(job?.data, error, !job || job.attemptsMade >= (job.opts.attempts ?? 1)));
     worker.on('error', () => undefined);
     return worker;
   });

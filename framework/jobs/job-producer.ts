@@ -13,6 +13,8 @@ import { jobQueueName, validateJobData } from './define-job';
 export interface JobEnvelope<D = unknown> {
   data: D;
   conversation?: Conversation;
+  /** The id that follows one message through logs: the inbound job id of the update that led here. */
+  correlationId?: string;
 }
 
 /** When a scheduled job repeats: a cron pattern (with time zone) or every N ms. */
@@ -33,7 +35,7 @@ export interface JobFlow {
 /** Enqueues and manages jobs. */
 export interface JobProducer {
   /** Validate and enqueue; throws `PayloadError` naming the field when the data does not fit. */
-  enqueue<S extends z.ZodType>(job: JobRef<S>, data: z.input<S>, options?: JobOptions & { conversation?: Conversation }): Promise<string>;
+  enqueue<S extends z.ZodType>(job: JobRef<S>, data: z.input<S>, options?: JobOptions & { conversation?: Conversation; correlationId?: string }): Promise<string>;
   /** Validate every job of a flow and enqueue them together; resolves to the parent's id. */
   enqueueFlow(flow: JobFlow, conversation?: Conversation): Promise<string>;
   /** Remove a job that has not run yet (a cancelled ride's pending updates). Returns whether it was removed. */
@@ -101,6 +103,7 @@ export function createJobProducer(connection: Redis, prefix: string): JobProduce
     async enqueue(job, data, options = {}) {
       const envelope: JobEnvelope = { data: validateJobData(job, data) };
       if (options.conversation) envelope.conversation = options.conversation;
+      if (options.correlationId) envelope.correlationId = options.correlationId;
       const added = await queue(job).add(job.name, envelope, bullOptions(job, options));
       return added.id!;
     },

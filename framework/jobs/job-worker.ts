@@ -18,7 +18,7 @@ export interface JobWorkerOptions {
   jobs: readonly JobDefinition[];
   producer: JobProducer;
   /** Queue a message for delivery under an idempotency key. */
-  deliver(conversation: Conversation, message: OutboundMessage, key: string): Promise<string>;
+  deliver(conversation: Conversation, message: OutboundMessage, key: string, correlationId?: string): Promise<string>;
   /** Render templates; without it, `notify` takes texts and messages only. */
   render?: Renderer;
   /** How long a job may run before it counts as stalled if its process stops renewing the lock, ms. @defaultValue 30000 */
@@ -27,8 +27,10 @@ export interface JobWorkerOptions {
   stalledInterval?: number;
   /** Overrides every job's concurrency, e.g. from `kiosk worker --concurrency`. */
   concurrency?: number;
-  onCompleted?(job: JobDefinition, id: string, ms: number): void;
-  onFailed?(job: JobDefinition, id: string | undefined, error: Error, final: boolean): void;
+  /** An attempt of a job started; `correlationId` follows the message that led to it (or is the job's own). */
+  onStarted?(job: JobDefinition, id: string, correlationId: string, attempt: number): void;
+  onCompleted?(job: JobDefinition, id: string, ms: number, correlationId?: string): void;
+  onFailed?(job: JobDefinition, id: string | undefined, error: Error, final: boolean, ms?: number, correlationId?: string): void;
 }
 
 /** The running job workers. */
@@ -56,11 +58,18 @@ function failureMessage(job: JobDefinition, conversation: Conversation, render: 
   }
 }
 
+/** The correlation id of a job: the one it carries, else its own queue and id (a scheduled run, an admin's enqueue). */
+function correlationOf(definition: JobDefinition, job: Job<JobEnvelope>): string {
+  return job.data.correlationId ?? `${jobQueueName(definition.name)}-${job.id}`;
+}
+
 /** Start a BullMQ worker for every job definition. */
 export function startJobConsumer(connection: Redis, options: JobWorkerOptions): JobConsumer {
   const workers = options.jobs.map((definition) => {
     const process = async (job: Job<JobEnvelope>) => {
       const started = performance.now();
+      const correlationId = correlationOf(definition, job);
+      options.onStarted?.(definition, job.id!, correlationId, job.attemptsMade + 1);
       let data: unknown;
       try {
         data = validateJobData(definition, job.data.data);
@@ -81,7 +90,7 @@ export function startJobConsumer(connection: Redis, options: JobWorkerOptions): 
           if (!conversation) throw new Error(`Job "${definition.name}" has no conversation to notify; enqueue it from a handler or pass { conversation }.`);
           const message = resolveContent(content, templateData, conversation, options.render);
           // Keyed by job and rank: a retried job re-sends nothing it already sent.
-          await options.deliver(conversation, message, `n-${job.id}-${rank++}`);
+          await options.deliver(conversation, message, `n-${job.id}-${rank++}`, correlationId);
         },
         async progress(value) {
           await job.updateProgress(value);
@@ -93,11 +102,11 @@ export function startJobConsumer(connection: Redis, options: JobWorkerOptions): 
           return job.getChildrenValues();
         },
         enqueue(next, nextData, nextOptions) {
-          return options.producer.enqueue(next, nextData, { ...nextOptions, ...(conversation ? { conversation } : {}) });
+          return options.producer.enqueue(next, nextData, { ...nextOptions, correlationId, ...(conversation ? { conversation } : {}) });
         },
       };
       const result = await definition.handler(context as JobContext<never>);
-      options.onCompleted?.(definition, job.id!, performance.now() - started);
+      options.onCompleted?.(definition, job.id!, performance.now() - started, correlationId);
       return result;
     };
     const worker = new Worker<JobEnvelope>(jobQueueName(definition.name), process, {
@@ -110,11 +119,12 @@ export function startJobConsumer(connection: Redis, options: JobWorkerOptions): 
     worker.on('error', () => undefined);
     worker.on('failed', (job, error) => {
       const final = !job || error instanceof UnrecoverableError || error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
-      options.onFailed?.(definition, job?.id, error, final);
+      const ms = job?.processedOn && job.finishedOn ? job.finishedOn - job.processedOn : undefined;
+      options.onFailed?.(definition, job?.id, error, final, ms, job ? correlationOf(definition, job) : undefined);
       const conversation = job?.data.conversation;
       if (!final || !job || !conversation) return;
       const message = failureMessage(definition, conversation, options.render);
-      if (message) options.deliver(conversation, message, `f-${job.id}`).catch(() => undefined);
+      if (message) options.deliver(conversation, message, `f-${job.id}`, correlationOf(definition, job)).catch(() => undefined);
     });
     return worker;
   });

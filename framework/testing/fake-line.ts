@@ -79,6 +79,8 @@ export interface FakeLine {
   readonly calls: readonly FakeLineCall[];
   /** Every message accepted, in order (failed requests are only in `calls`). */
   readonly sent: readonly FakeLineSent[];
+  /** The webhook URL last set through `PUT /v2/bot/channel/webhook/endpoint`, if any. */
+  readonly webhookEndpoint: string | undefined;
   /**
    * Issue a reply token for a chat, as LINE does with each webhook event: put it in the
    * event you post. `token` registers a given one (a sample's); `issuedAt` back-dates it.
@@ -189,6 +191,8 @@ export async function startFakeLine(options: FakeLineOptions = {}): Promise<Fake
     };
   };
 
+  let webhookEndpoint: string | undefined;
+
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const route = /^\/v2\/bot\/message\/(reply|push)$/.exec(url.pathname);
@@ -205,6 +209,17 @@ export async function startFakeLine(options: FakeLineOptions = {}): Promise<Fake
     }
     const call: FakeLineCall = { endpoint, token, body, status: 200, at: Date.now(), ...(retryKey !== undefined ? { retryKey } : {}) };
     calls.push(call);
+
+    // Setting the webhook URL (`kiosk webhooks set`): https://developers.line.biz/en/reference/messaging-api/#set-webhook-endpoint-url
+    if (request.method === 'PUT' && url.pathname === '/v2/bot/channel/webhook/endpoint') {
+      const known = token !== '' && (!options.tokens || options.tokens.includes(token));
+      const endpointUrl = (body as { endpoint?: unknown } | undefined)?.endpoint;
+      call.status = !known ? 401 : typeof endpointUrl === 'string' && endpointUrl.startsWith('https://') ? 200 : 400;
+      if (call.status === 200) webhookEndpoint = endpointUrl as string;
+      const answerBody = call.status === 200 ? '{}' : JSON.stringify({ message: call.status === 401 ? MESSAGES[401] : 'The webhook endpoint must be an HTTPS URL' });
+      response.writeHead(call.status, { 'content-type': 'application/json' }).end(answerBody);
+      return;
+    }
 
     let answer: ApiAnswer;
     if (!route || request.method !== 'POST') answer = error(404, MESSAGES[404]!);
@@ -267,6 +282,9 @@ export async function startFakeLine(options: FakeLineOptions = {}): Promise<Fake
   }
 
   return {
+    get webhookEndpoint() {
+      return webhookEndpoint;
+    },
     apiRoot: `http://127.0.0.1:${port}`,
     calls,
     sent,
