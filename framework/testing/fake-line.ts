@@ -9,8 +9,8 @@
  * and runs a push at most once per `X-Line-Retry-Key`, answering a repeat with 409.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readRequestBody, startLoopbackServer, watchSent } from './fake-server';
 
 /** Options of `startFakeLine`. */
 export interface FakeLineOptions {
@@ -135,7 +135,11 @@ export async function startFakeLine(options: FakeLineOptions = {}): Promise<Fake
   const calls: FakeLineCall[] = [];
   const sent: FakeLineSent[] = [];
   const failures: FakeLineFailure[] = [];
-  const waiters = new Set<() => boolean>();
+  const watcher = watchSent(sent, {
+    name: 'LINE',
+    describe: (m) => `${m.via} ${m.type} to ${m.to}: ${JSON.stringify(m.text ?? m.altText ?? '')}`,
+    defaultTimeoutMs: DEFAULT_TIMEOUT_MS,
+  });
   const replyTokens = new Map<string, { to: string; issuedAt: number; used: boolean }>();
   const acceptedKeys = new Map<string, { requestId: string; ids: string[] }>();
   let nextId = 100_000_000_000_000;
@@ -200,7 +204,7 @@ export async function startFakeLine(options: FakeLineOptions = {}): Promise<Fake
     const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
     const retryHeader = request.headers['x-line-retry-key'];
     const retryKey = Array.isArray(retryHeader) ? retryHeader[0] : retryHeader;
-    const raw = await readBody(request);
+    const raw = await readRequestBody(request);
     let body: unknown;
     try {
       body = raw.length > 0 ? JSON.parse(raw.toString('utf8')) : undefined;
@@ -240,52 +244,18 @@ export async function startFakeLine(options: FakeLineOptions = {}): Promise<Fake
     response
       .writeHead(answer.status, { 'content-type': 'application/json', 'x-line-request-id': randomUUID(), ...answer.headers })
       .end(JSON.stringify(answer.body));
-    for (const waiter of [...waiters]) waiter();
+    watcher.notify();
   };
 
-  const server = createServer((request, response) => {
-    handle(request, response).catch((failure: unknown) => {
-      if (!response.headersSent) response.writeHead(500).end(JSON.stringify({ message: `Internal server error: ${String(failure)}` }));
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-
-  const waitUntil = <T>(check: () => T | undefined, timeoutMs: number, what: string): Promise<T> =>
-    new Promise<T>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const attempt = (): boolean => {
-        const value = check();
-        if (value === undefined) return false;
-        if (timer) clearTimeout(timer);
-        waiters.delete(attempt);
-        resolve(value);
-        return true;
-      };
-      if (attempt()) return;
-      waiters.add(attempt);
-      timer = setTimeout(() => {
-        waiters.delete(attempt);
-        const so = sent.map((m) => `${m.via} ${m.type} to ${m.to}: ${JSON.stringify(m.text ?? m.altText ?? '')}`).join('; ') || 'nothing';
-        reject(new Error(`Fake LINE: no ${what} within ${timeoutMs} ms. Sent so far: ${so}.`));
-      }, timeoutMs);
-    });
-
-  function waitFor(count: number, timeoutMs?: number): Promise<FakeLineSent[]>;
-  function waitFor(predicate: (message: FakeLineSent) => boolean, timeoutMs?: number): Promise<FakeLineSent>;
-  function waitFor(target: number | ((message: FakeLineSent) => boolean), timeoutMs = DEFAULT_TIMEOUT_MS): Promise<FakeLineSent[] | FakeLineSent> {
-    if (typeof target === 'number') return waitUntil(() => (sent.length >= target ? [...sent] : undefined), timeoutMs, `${target} sent messages`);
-    return waitUntil(() => sent.find(target), timeoutMs, 'sent message matching the predicate');
-  }
+  const loopback = await startLoopbackServer(handle, (response, failure) =>
+    response.writeHead(500).end(JSON.stringify({ message: `Internal server error: ${String(failure)}` })),
+  );
 
   return {
     get webhookEndpoint() {
       return webhookEndpoint;
     },
-    apiRoot: `http://127.0.0.1:${port}`,
+    apiRoot: loopback.origin,
     calls,
     sent,
     issueReplyToken(to, issue = {}) {
@@ -293,7 +263,7 @@ export async function startFakeLine(options: FakeLineOptions = {}): Promise<Fake
       replyTokens.set(token, { to, issuedAt: issue.issuedAt ?? Date.now(), used: false });
       return token;
     },
-    waitFor,
+    waitFor: watcher.waitFor,
     failNext(n, failure) {
       for (let i = 0; i < n; i++) failures.push(failure);
     },
@@ -304,13 +274,7 @@ export async function startFakeLine(options: FakeLineOptions = {}): Promise<Fake
       replyTokens.clear();
       acceptedKeys.clear();
     },
-    close() {
-      return new Promise<void>((resolve, reject) => {
-        server.close((failure) => (failure ? reject(failure) : resolve()));
-        // Node 20's global agent keeps connections alive; without this close() waits for them.
-        server.closeAllConnections();
-      });
-    },
+    close: loopback.close,
   };
 }
 
@@ -431,10 +395,4 @@ function https(value: unknown, at: string, max: number): Check {
     return invalidProperty(at, `Must be an HTTPS URL of at most ${max} characters`);
   }
   return undefined;
-}
-
-async function readBody(request: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
 }

@@ -3,9 +3,9 @@
  * bot calls the way Telegram does, records every call, and fails on demand (429 with
  * `retry_after`, 5xx, 403…). Point a bot's `apiRoot` at `fake.apiRoot` in tests.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
+import { readRequestBody, startLoopbackServer, watchSent } from './fake-server';
 
 /** Options of `startFakeTelegram`. */
 export interface FakeTelegramOptions {
@@ -125,7 +125,11 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
   const calls: FakeTelegramCall[] = [];
   const sent: FakeTelegramSent[] = [];
   const failures: FakeTelegramFailure[] = [];
-  const waiters = new Set<() => boolean>();
+  const watcher = watchSent(sent, {
+    name: 'Telegram',
+    describe: (m) => `${m.method} to ${m.chat_id}: ${JSON.stringify(m.text ?? '')}`,
+    defaultTimeoutMs: DEFAULT_TIMEOUT_MS,
+  });
   let nextMessageId = 1;
   let webhookUrl: string | undefined;
 
@@ -230,63 +234,24 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     } else {
       response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, result: outcome.result }));
     }
-    for (const waiter of [...waiters]) waiter();
+    watcher.notify();
   };
 
-  const server = createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => {
-      if (!response.headersSent) answer(response, { status: 500, description: `Internal Server Error: ${String(error)}` });
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-
-  const waitUntil = <T>(check: () => T | undefined, timeoutMs: number, what: string): Promise<T> =>
-    new Promise<T>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const attempt = (): boolean => {
-        const value = check();
-        if (value === undefined) return false;
-        if (timer) clearTimeout(timer);
-        waiters.delete(attempt);
-        resolve(value);
-        return true;
-      };
-      if (attempt()) return;
-      waiters.add(attempt);
-      timer = setTimeout(() => {
-        waiters.delete(attempt);
-        const so = sent.map((m) => `${m.method} to ${m.chat_id}: ${JSON.stringify(m.text ?? '')}`).join('; ') || 'nothing';
-        reject(new Error(`Fake Telegram: no ${what} within ${timeoutMs} ms. Sent so far: ${so}.`));
-      }, timeoutMs);
-    });
-
-  function waitFor(count: number, timeoutMs?: number): Promise<FakeTelegramSent[]>;
-  function waitFor(predicate: (message: FakeTelegramSent) => boolean, timeoutMs?: number): Promise<FakeTelegramSent>;
-  function waitFor(
-    target: number | ((message: FakeTelegramSent) => boolean),
-    timeoutMs = DEFAULT_TIMEOUT_MS,
-  ): Promise<FakeTelegramSent[] | FakeTelegramSent> {
-    if (typeof target === 'number') {
-      return waitUntil(() => (sent.length >= target ? [...sent] : undefined), timeoutMs, `${target} sent messages`);
-    }
-    return waitUntil(() => sent.find(target), timeoutMs, 'sent message matching the predicate');
-  }
+  const loopback = await startLoopbackServer(handle, (response, error) =>
+    answer(response, { status: 500, description: `Internal Server Error: ${String(error)}` }),
+  );
 
   return {
-    apiRoot: `http://127.0.0.1:${port}`,
+    apiRoot: loopback.origin,
     calls,
     sent,
     get webhookUrl() {
       return webhookUrl;
     },
-    waitFor,
+    waitFor: watcher.waitFor,
     waitForCall(match, timeoutMs = DEFAULT_TIMEOUT_MS) {
       const test = typeof match === 'string' ? (call: FakeTelegramCall) => call.method === match : match;
-      return waitUntil(() => calls.find(test), timeoutMs, typeof match === 'string' ? `${match} call` : 'call matching the predicate');
+      return watcher.waitUntil(() => calls.find(test), timeoutMs, typeof match === 'string' ? `${match} call` : 'call matching the predicate');
     },
     failNext(n, failure) {
       for (let i = 0; i < n; i++) failures.push(failure);
@@ -298,13 +263,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       nextMessageId = 1;
       webhookUrl = undefined;
     },
-    close() {
-      return new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        // Node 20's global agent keeps connections alive; without this close() waits for them.
-        server.closeAllConnections();
-      });
-    },
+    close: loopback.close,
   };
 }
 
@@ -340,15 +299,9 @@ function capitalise(word: string): string {
   return word.charAt(0).toUpperCase() + word.slice(1);
 }
 
-async function readBody(request: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
 /** The body's parameters, in the three encodings the Bot API accepts. */
 async function readParams(request: IncomingMessage): Promise<Params> {
-  const body = await readBody(request);
+  const body = await readRequestBody(request);
   if (body.length === 0) return {};
   const type = request.headers['content-type'] ?? '';
   if (type.startsWith('application/json')) {

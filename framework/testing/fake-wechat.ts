@@ -8,8 +8,8 @@
  * a new token leaves the previous ones valid for five more minutes only, so processes that
  * fetch tokens on their own soon see errcode 40001.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readRequestBody, startLoopbackServer, watchSent } from './fake-server';
 
 /** Options of `startFakeWechat`. */
 export interface FakeWechatOptions {
@@ -141,7 +141,11 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
   const sent: FakeWechatSent[] = [];
   const failures: FakeWechatFailure[] = [];
   const tokens = new Map<string, number>(); // token → expiry (ms)
-  const waiters = new Set<() => boolean>();
+  const watcher = watchSent(sent, {
+    name: 'WeChat',
+    describe: (m) => `${m.msgtype} to ${m.openid}: ${JSON.stringify(m.text ?? m.templateId ?? '')}`,
+    defaultTimeoutMs: DEFAULT_TIMEOUT_MS,
+  });
   let tokenFetches = 0;
   let tokenSerial = 0;
   let nextMsgid = 1;
@@ -244,7 +248,7 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const path = url.pathname;
     const query = Object.fromEntries(url.searchParams);
-    const raw = await readBody(request);
+    const raw = await readRequestBody(request);
     let body: unknown;
     if (raw.length > 0) {
       try {
@@ -263,7 +267,7 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
         record.errcode = failure.status;
         calls.push(record);
         response.writeHead(failure.status, { 'content-type': 'text/html' }).end(`<html><body>${failure.status}</body></html>`);
-        return notify();
+        return watcher.notify();
       }
       if (failure && 'errcode' in failure) return finish(response, record, { errcode: failure.errcode, errmsg: failure.errmsg ?? ERRMSGS[failure.errcode] ?? 'error' });
     }
@@ -284,7 +288,7 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
       record.errcode = 404;
       calls.push(record);
       response.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
-      return notify();
+      return watcher.notify();
     }
     const refused = checkToken(query.access_token);
     if (refused) return finish(response, record, refused);
@@ -300,53 +304,15 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
     calls.push(record);
     // WeChat answers errors with HTTP 200 and the errcode in the body.
     response.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(answer));
-    notify();
+    watcher.notify();
   };
 
-  const notify = (): void => {
-    for (const waiter of [...waiters]) waiter();
-  };
-
-  const server = createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => {
-      if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' }).end(`fake WeChat failed: ${String(error)}`);
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-
-  const waitUntil = <T>(check: () => T | undefined, timeoutMs: number, what: string): Promise<T> =>
-    new Promise<T>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const attempt = (): boolean => {
-        const value = check();
-        if (value === undefined) return false;
-        if (timer) clearTimeout(timer);
-        waiters.delete(attempt);
-        resolve(value);
-        return true;
-      };
-      if (attempt()) return;
-      waiters.add(attempt);
-      timer = setTimeout(() => {
-        waiters.delete(attempt);
-        const so = sent.map((m) => `${m.msgtype} to ${m.openid}: ${JSON.stringify(m.text ?? m.templateId ?? '')}`).join('; ') || 'nothing';
-        reject(new Error(`Fake WeChat: no ${what} within ${timeoutMs} ms. Sent so far: ${so}.`));
-      }, timeoutMs);
-    });
-
-  function waitFor(count: number, timeoutMs?: number): Promise<FakeWechatSent[]>;
-  function waitFor(predicate: (message: FakeWechatSent) => boolean, timeoutMs?: number): Promise<FakeWechatSent>;
-  function waitFor(target: number | ((message: FakeWechatSent) => boolean), timeoutMs = DEFAULT_TIMEOUT_MS): Promise<FakeWechatSent[] | FakeWechatSent> {
-    if (typeof target === 'number') return waitUntil(() => (sent.length >= target ? [...sent] : undefined), timeoutMs, `${target} sent messages`);
-    return waitUntil(() => sent.find(target), timeoutMs, 'sent message matching the predicate');
-  }
+  const loopback = await startLoopbackServer(handle, (response, error) =>
+    response.writeHead(500, { 'content-type': 'text/plain' }).end(`fake WeChat failed: ${String(error)}`),
+  );
 
   return {
-    apiRoot: `http://127.0.0.1:${port}`,
+    apiRoot: loopback.origin,
     appId,
     appSecret,
     calls,
@@ -357,7 +323,7 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
     get menu() {
       return menu;
     },
-    waitFor,
+    waitFor: watcher.waitFor,
     expireTokens() {
       const now = Date.now();
       for (const token of tokens.keys()) tokens.set(token, now);
@@ -374,18 +340,6 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
       nextMsgid = 1;
       menu = undefined;
     },
-    close() {
-      return new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        // Node 20's global agent keeps connections alive; without this close() waits for them.
-        server.closeAllConnections();
-      });
-    },
+    close: loopback.close,
   };
-}
-
-async function readBody(request: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
 }

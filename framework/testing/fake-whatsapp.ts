@@ -5,8 +5,8 @@
  * limits, 5xx, any Graph error code), can enforce the 24-hour customer-service window, and
  * posts signed status callbacks to a webhook. Point a bot's `apiRoot` at `fake.apiRoot`.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readRequestBody, startLoopbackServer, watchSent } from './fake-server';
 import { signWhatsapp, whatsappWebhook, type WhatsappAnswer, type WhatsappStatusInput } from './whatsapp-client';
 
 /** Options of `startFakeWhatsapp`. */
@@ -137,12 +137,16 @@ export async function startFakeWhatsapp(options: FakeWhatsappOptions = {}): Prom
   const sent: FakeWhatsappSent[] = [];
   const failures: FakeWhatsappFailure[] = [];
   const lastWrote = new Map<string, number>();
-  const waiters = new Set<() => boolean>();
+  const watcher = watchSent(sent, {
+    name: 'WhatsApp',
+    describe: (m) => `${m.type} to ${m.to}: ${JSON.stringify(m.text ?? '')}`,
+    defaultTimeoutMs: DEFAULT_TIMEOUT_MS,
+  });
   let next = 1;
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
-    const raw = await readBody(request);
+    const raw = await readRequestBody(request);
     let body: unknown;
     try {
       body = JSON.parse(raw.toString('utf8'));
@@ -211,52 +215,18 @@ export async function startFakeWhatsapp(options: FakeWhatsappOptions = {}): Prom
       messages: [{ id, ...(body.type === 'template' ? { message_status: 'accepted' } : {}) }],
     };
     response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
-    for (const waiter of [...waiters]) waiter();
+    watcher.notify();
   };
 
-  const server = createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => {
-      if (!response.headersSent) answerError(response, { status: 500, code: 1, message: `An unknown error occurred: ${String(error)}` });
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-
-  const waitUntil = <T>(check: () => T | undefined, timeoutMs: number, what: string): Promise<T> =>
-    new Promise<T>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const attempt = (): boolean => {
-        const value = check();
-        if (value === undefined) return false;
-        if (timer) clearTimeout(timer);
-        waiters.delete(attempt);
-        resolve(value);
-        return true;
-      };
-      if (attempt()) return;
-      waiters.add(attempt);
-      timer = setTimeout(() => {
-        waiters.delete(attempt);
-        const so = sent.map((m) => `${m.type} to ${m.to}: ${JSON.stringify(m.text ?? '')}`).join('; ') || 'nothing';
-        reject(new Error(`Fake WhatsApp: no ${what} within ${timeoutMs} ms. Sent so far: ${so}.`));
-      }, timeoutMs);
-    });
-
-  function waitFor(count: number, timeoutMs?: number): Promise<FakeWhatsappSent[]>;
-  function waitFor(predicate: (message: FakeWhatsappSent) => boolean, timeoutMs?: number): Promise<FakeWhatsappSent>;
-  function waitFor(target: number | ((message: FakeWhatsappSent) => boolean), timeoutMs = DEFAULT_TIMEOUT_MS): Promise<FakeWhatsappSent[] | FakeWhatsappSent> {
-    if (typeof target === 'number') return waitUntil(() => (sent.length >= target ? [...sent] : undefined), timeoutMs, `${target} sent messages`);
-    return waitUntil(() => sent.find(target), timeoutMs, 'sent message matching the predicate');
-  }
+  const loopback = await startLoopbackServer(handle, (response, error) =>
+    answerError(response, { status: 500, code: 1, message: `An unknown error occurred: ${String(error)}` }),
+  );
 
   return {
-    apiRoot: `http://127.0.0.1:${port}`,
+    apiRoot: loopback.origin,
     calls,
     sent,
-    waitFor,
+    waitFor: watcher.waitFor,
     failNext(n, failure) {
       for (let i = 0; i < n; i++) failures.push(failure);
     },
@@ -285,13 +255,7 @@ export async function startFakeWhatsapp(options: FakeWhatsappOptions = {}): Prom
       failures.length = 0;
       lastWrote.clear();
     },
-    close() {
-      return new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        // Node 20's global agent keeps connections alive; without this close() waits for them.
-        server.closeAllConnections();
-      });
-    },
+    close: loopback.close,
   };
 }
 
@@ -401,10 +365,4 @@ function answerError(response: ServerResponse, failure: GraphFailure): void {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (failure.retryAfter !== undefined) headers['retry-after'] = String(failure.retryAfter);
   response.writeHead(failure.status, headers).end(JSON.stringify(body));
-}
-
-async function readBody(request: IncomingMessage): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const chunk of request) parts.push(chunk as Buffer);
-  return Buffer.concat(parts);
 }

@@ -1,27 +1,18 @@
-import { createServer } from 'node:net';
 import type { Redis } from 'ioredis';
 import type { Adapter } from '../../../framework/adapters/adapter';
 import { LineApiError } from '../../../framework/adapters/line/api';
 import { line } from '../../../framework/adapters/line/adapter';
-import { DeliveryError, StoreUnavailableError } from '../../../framework/core/errors';
+import { StoreUnavailableError } from '../../../framework/core/errors';
 import type { Conversation } from '../../../framework/core/update';
 import { startFakeLine, type FakeLine } from '../../../framework/testing/fake-line';
 import { lineId, lineTextEvent, lineWebhookBody } from '../../../framework/testing/line-client';
+import { deliveryError } from '../../helpers/delivery';
+import { freePort } from '../../helpers/ports';
 import { cleanPrefix, connect, uniquePrefix } from '../../helpers/redis';
 
 const TOKEN = 'dev-only-line-access-token';
 const USER = 'U4af4980629c06b3bb1d4b6bd0d6e4c2e';
 const conversation: Conversation = { bot: 'taxi', platform: 'line', chat: USER, user: USER };
-
-async function deliveryError(promise: Promise<unknown>): Promise<DeliveryError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof DeliveryError) return error;
-    throw error;
-  }
-  throw new Error('expected a DeliveryError');
-}
 
 describe('line adapter: send, against the fake Messaging API', () => {
   const prefix = uniquePrefix();
@@ -310,13 +301,7 @@ describe('line adapter: send, against the fake Messaging API', () => {
     });
 
     it('a refused connection is a DeliveryError to retry', async () => {
-      const port = await new Promise<number>((resolve) => {
-        const server = createServer();
-        server.listen(0, '127.0.0.1', () => {
-          const address = server.address();
-          server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-        });
-      });
+      const port = await freePort();
       const offline = create({ apiRoot: `http://127.0.0.1:${port}` });
       const error = await deliveryError(offline.send(conversation, { text: 'hi' }));
       expect(error.outcome).toEqual({ kind: 'retry' });

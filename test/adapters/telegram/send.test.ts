@@ -1,10 +1,10 @@
-import { createServer } from 'node:net';
 import type { Redis } from 'ioredis';
 import type { Adapter } from '../../../framework/adapters/adapter';
 import { telegram } from '../../../framework/adapters/telegram/adapter';
-import { DeliveryError } from '../../../framework/core/errors';
 import type { Conversation, Update } from '../../../framework/core/update';
 import { startFakeTelegram, type FakeTelegram } from '../../../framework/testing/fake-telegram';
+import { deliveryError } from '../../helpers/delivery';
+import { freePort } from '../../helpers/ports';
 import { connect } from '../../helpers/redis';
 
 const TOKEN = '123456:test-token';
@@ -25,16 +25,6 @@ describe('telegram adapter: send, against the fake Bot API', () => {
     await fake.close();
     await redis.quit();
   });
-
-  async function deliveryError(promise: Promise<unknown>): Promise<DeliveryError> {
-    try {
-      await promise;
-    } catch (error) {
-      if (error instanceof DeliveryError) return error;
-      throw error;
-    }
-    throw new Error('expected a DeliveryError');
-  }
 
   it('sends text with an inline keyboard: callback and url buttons', async () => {
     const sent = await adapter.send(conversation, {
@@ -153,13 +143,7 @@ describe('telegram adapter: send, against the fake Bot API', () => {
   });
 
   it('a refused connection is a DeliveryError to retry', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const server = createServer();
-      server.listen(0, '127.0.0.1', () => {
-        const address = server.address();
-        server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-      });
-    });
+    const port = await freePort();
     const offline = telegram.create(telegram.settings.parse({ token: TOKEN, secretToken: 's', apiRoot: `http://127.0.0.1:${port}` }), { bot: 'taxi', redis, prefix: 'kt' });
     const error = await deliveryError(offline.send(conversation, { text: 'hi' }));
     expect(error.outcome).toEqual({ kind: 'retry' });

@@ -1,8 +1,8 @@
-import { createServer } from 'node:net';
 import type { Redis } from 'ioredis';
 import { createAccessTokenSource, type AccessTokenSourceOptions } from '../../../framework/adapters/wechat/access-token';
-import { DeliveryError } from '../../../framework/core/errors';
 import { startFakeWechat, type FakeWechat } from '../../../framework/testing/fake-wechat';
+import { deliveryError } from '../../helpers/delivery';
+import { freePort } from '../../helpers/ports';
 import { cleanPrefix, connect, uniquePrefix } from '../../helpers/redis';
 
 describe('wechat access_token shared through Redis', () => {
@@ -24,16 +24,6 @@ describe('wechat access_token shared through Redis', () => {
     const { errcode } = (await response.json()) as { errcode?: number };
     return errcode !== 40001 && errcode !== 42001;
   };
-
-  async function deliveryError(promise: Promise<unknown>): Promise<DeliveryError> {
-    try {
-      await promise;
-    } catch (error) {
-      if (error instanceof DeliveryError) return error;
-      throw error;
-    }
-    throw new Error('expected a DeliveryError');
-  }
 
   beforeAll(async () => {
     fake = await startFakeWechat();
@@ -135,13 +125,7 @@ describe('wechat access_token shared through Redis', () => {
   });
 
   it('an unreachable WeChat is a retryable error naming the endpoint but not the secret', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const server = createServer();
-      server.listen(0, '127.0.0.1', () => {
-        const { port: free } = server.address() as { port: number };
-        server.close(() => resolve(free));
-      });
-    });
+    const port = await freePort();
     const error = await deliveryError(source({ apiRoot: `http://127.0.0.1:${port}` }).get());
     expect(error.outcome).toEqual({ kind: 'retry' });
     expect(error.message).toContain(`127.0.0.1:${port}/cgi-bin/token`);

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import type { Redis } from 'ioredis';
 import { createAccessTokenSource } from '../../../framework/adapters/wechat/access-token';
 import { createWechatApi, WechatApiError, WechatHttpError, type WechatApi } from '../../../framework/adapters/wechat/api';
@@ -7,6 +6,8 @@ import { DeliveryError, type DeliveryOutcome } from '../../../framework/core/err
 import type { OutboundMessage } from '../../../framework/core/outbound';
 import type { Conversation } from '../../../framework/core/update';
 import { startFakeWechat, type FakeWechat } from '../../../framework/testing/fake-wechat';
+import { deliveryError } from '../../helpers/delivery';
+import { freePort } from '../../helpers/ports';
 import { cleanPrefix, connect, uniquePrefix } from '../../helpers/redis';
 
 const OPENID = 'oUser-42';
@@ -20,16 +21,6 @@ describe('wechat send, against the fake WeChat API', () => {
 
   const apiFor = (apiRoot: string, appSecret = fake.appSecret) =>
     createWechatApi({ tokens: createAccessTokenSource({ redis, prefix, appId: fake.appId, appSecret, apiRoot }), apiRoot });
-
-  async function deliveryError(promise: Promise<unknown>): Promise<DeliveryError> {
-    try {
-      await promise;
-    } catch (error) {
-      if (error instanceof DeliveryError) return error;
-      throw error;
-    }
-    throw new Error('expected a DeliveryError');
-  }
 
   const sendOne = async (message: OutboundMessage, options?: { msgMenu?: boolean }) => {
     await sendWechat(api, conversation, message, options);
@@ -224,13 +215,7 @@ describe('wechat send, against the fake WeChat API', () => {
   });
 
   it('an unreachable WeChat is retried', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const server = createServer();
-      server.listen(0, '127.0.0.1', () => {
-        const { port: free } = server.address() as { port: number };
-        server.close(() => resolve(free));
-      });
-    });
+    const port = await freePort();
     // The token is cached, so the failure is the send itself.
     await sendWechat(api, conversation, { text: 'warm up' });
     const offline = createWechatApi({

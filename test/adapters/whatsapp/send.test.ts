@@ -7,21 +7,13 @@ import { DeliveryError } from '../../../framework/core/errors';
 import type { OutboundMessage } from '../../../framework/core/outbound';
 import type { Conversation } from '../../../framework/core/update';
 import { startFakeWhatsapp, type FakeWhatsapp, type FakeWhatsappSent } from '../../../framework/testing/fake-whatsapp';
+import { deliveryError } from '../../helpers/delivery';
+import { freePort } from '../../helpers/ports';
 import { connect } from '../../helpers/redis';
 
 const TOKEN = 'dev-only-access-token';
 const PHONE = '106540352242922';
 const conversation: Conversation = { bot: 'taxi', platform: 'whatsapp', chat: '16505551234', user: '16505551234' };
-
-async function deliveryError(promise: Promise<unknown>): Promise<DeliveryError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof DeliveryError) return error;
-    throw error;
-  }
-  throw new Error('expected a DeliveryError');
-}
 
 function interactiveOf(sent: FakeWhatsappSent | undefined): Record<string, unknown> {
   return sent?.message.interactive as Record<string, unknown>;
@@ -285,13 +277,7 @@ describe('whatsapp adapter: send, against the fake Cloud API', () => {
   });
 
   it('a refused connection is a DeliveryError to retry, without the token in the message', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const server = createServer();
-      server.listen(0, '127.0.0.1', () => {
-        const address = server.address();
-        server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-      });
-    });
+    const port = await freePort();
     const error = await deliveryError(make({}, `http://127.0.0.1:${port}`).send(conversation, { text: 'hi' }));
     expect(error.outcome).toEqual({ kind: 'retry' });
     expect(error.message).not.toContain(TOKEN);
