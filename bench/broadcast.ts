@@ -2,7 +2,8 @@
  * Broadcast: a bill template rendered per recipient (locale alternating en/fr/zh) and
  * delivered to a fake Telegram (in its own process) at a configured rate limit. Prints, for
  * each size, the achieved delivery rate against the limit, the peak RSS of the Kiosk process
- * (sampled every 100 ms during the run) and Redis's peak memory.
+ * (sampled every 100 ms during the run), Redis's `used_memory` at its peak and once the
+ * broadcast is done (also per recipient), and the keys left. Progress goes to stderr every minute.
  *
  *   node scripts/with-redis.js npx tsx bench/broadcast.ts [sizes=10000,50000] [rate=2000] [partitions=8]
  *
@@ -107,6 +108,7 @@ async function main() {
       global.gc?.();
       const rssBefore = process.memoryUsage().rss;
       const redisBefore = await redisMemory(redis);
+      const keysBefore = await redis.dbsize();
       let peakRss = rssBefore;
       let peakRedis = redisBefore;
       const sampler = setInterval(() => {
@@ -120,11 +122,16 @@ async function main() {
       const started = performance.now();
       const queued = kiosk.broadcast({ id: `bills-${run}`, content: 'bills/issued', recipients: recipients(size, run + 1) });
       let firstSent = 0;
+      let lastProgress = performance.now();
       for (;;) {
         await new Promise((r) => setTimeout(r, 200));
         const report = await kiosk.broadcastReport(`bills-${run}`);
         if (!firstSent && report.sent > 0) firstSent = performance.now();
         if (report.done) break;
+        if (performance.now() - lastProgress > 60_000) {
+          lastProgress = performance.now();
+          console.error(`    … ${((lastProgress - started) / 1000).toFixed(0)} s: sent ${report.sent} of ${size}, peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB, Redis peak +${((peakRedis - redisBefore) / 2 ** 20).toFixed(0)} MiB`);
+        }
       }
       const seconds = (performance.now() - started) / 1000;
       await queued;
@@ -134,10 +141,17 @@ async function main() {
       await new Promise((r) => setTimeout(r, 400));
       const received = sink.sent() - sentBefore;
       const chats = sink.chats() - chatsBefore;
+      // What stays in Redis once the broadcast is done (the kept jobs, records and lists).
+      const redisAfter = await redisMemory(redis);
+      const keysAfter = await redis.dbsize();
+      peakRedis = Math.max(peakRedis, redisAfter);
+      const perRecipient = (bytes: number) => (bytes / size).toFixed(0);
       console.log(
         `  ${String(size).padStart(8)} recipients: ${seconds.toFixed(1)} s, ${Math.round(size / seconds)} msg/s delivered (limit ${RATE}/s, ${((100 * size) / seconds / RATE).toFixed(0)}%), ` +
           `sent ${report.sent}, failed ${report.failed}, received by the fake ${received} in ${chats} distinct chats; ` +
-          `peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB (${(rssBefore / 2 ** 20).toFixed(0)} MiB before); Redis peak +${((peakRedis - redisBefore) / 2 ** 20).toFixed(0)} MiB`,
+          `peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB (${(rssBefore / 2 ** 20).toFixed(0)} MiB before); Redis peak +${((peakRedis - redisBefore) / 2 ** 20).toFixed(0)} MiB ` +
+          `(${perRecipient(peakRedis - redisBefore)} B/recipient), after +${((redisAfter - redisBefore) / 2 ** 20).toFixed(1)} MiB ` +
+          `(${perRecipient(redisAfter - redisBefore)} B/recipient) in ${keysAfter - keysBefore} more keys`,
       );
       await kiosk.close();
       await dropPrefix(redis, prefix);

@@ -2,7 +2,9 @@
  * Delivery records: what became of each message Kiosk sent, kept in Redis for the
  * de-duplication horizon. Written when the platform accepts a message (it then also marks the
  * delivery as done, so a re-run job does not send it twice) and updated by the platform's
- * status callbacks (delivered, read, failed) where it sends them.
+ * status callbacks (delivered, read, failed) where it sends them. Broadcast messages to a
+ * platform without status callbacks get no record (their job carries the "sent" marker and
+ * is removed once done; see delivery-worker.ts), so a million-recipient broadcast leaves none.
  */
 import type { Redis } from 'ioredis';
 import type { DeliveryStatus } from '../adapters/adapter';

@@ -52,6 +52,13 @@ export interface DeliveryConsumer {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The progress of a job whose message the platform accepted (jobs without a delivery record). */
+const SENT = { sent: true };
+
+function isMarkedSent(job: Job<DeliveryJob>): boolean {
+  return typeof job.progress === 'object' && job.progress !== null && (job.progress as { sent?: unknown }).sent === true;
+}
+
 function outcomeOf(adapter: Adapter, error: unknown): DeliveryOutcome {
   return error instanceof DeliveryError ? error.outcome : adapter.classifyError(error);
 }
@@ -69,11 +76,12 @@ export function startDeliveryConsumer(connection: Redis, options: DeliveryWorker
 
     const process = async (job: Job<DeliveryJob>): Promise<SentMessage> => {
       const started = performance.now();
-      // A job re-run after its process died may already have been sent: the marker, written
-      // right after the platform accepted it, says so. (The window between the platform's
+      // A job re-run after its process died may already have been sent: the marker (its
+      // delivery record, or the job's own progress for a broadcast message without one),
+      // written right after the platform accepted it, says so. (The window between the platform's
       // answer and the marker remains: delivery is at least once within it.)
       const deliveryId = job.id ?? job.data.key;
-      if (job.attemptsStarted > 1 && (await connection.exists(deliveryRecordKey(options.prefix, deliveryId)))) return {};
+      if (job.attemptsStarted > 1 && (isMarkedSent(job) || (await connection.exists(deliveryRecordKey(options.prefix, deliveryId))))) return {};
       const giveUp = async (reason: string): Promise<never> => {
         options.onGaveUp?.(job.data, reason);
         if (job.data.broadcast) await countBroadcast(connection, options.prefix, job.data.broadcast, 'failed');
@@ -88,7 +96,11 @@ export function startDeliveryConsumer(connection: Redis, options: DeliveryWorker
       for (let attempt = 0; ; attempt++) {
         try {
           const sent = await adapter.send(job.data.conversation, message);
-          await recordSent(connection, options.prefix, deliveryId, job.data.conversation, sent.messageId, options.dedupeSeconds ?? 86_400);
+          // A broadcast message to a platform that sends no statuses needs no record (nothing
+          // will update it, and a million records would stay a day): its job, removed once
+          // done, carries the marker instead.
+          if (job.data.broadcast && !adapter.statuses) await job.updateProgress(SENT);
+          else await recordSent(connection, options.prefix, deliveryId, job.data.conversation, sent.messageId, options.dedupeSeconds ?? 86_400);
           if (job.data.broadcast) await countBroadcast(connection, options.prefix, job.data.broadcast, 'sent');
           options.onDelivered?.(job.data, sent, performance.now() - started);
           return sent;

@@ -37,7 +37,10 @@ export interface DeliveryOptions {
   prefix: string;
   /** Partitions per bot and platform; one chat's messages always use the same one. @defaultValue 4 */
   partitions: number;
-  /** How long a delivered key refuses a duplicate, in seconds. @defaultValue 86400 */
+  /**
+   * How long a delivered key refuses a duplicate, in seconds. Broadcast messages are not kept
+   * (their broadcast's list of recipients refuses duplicates). @defaultValue 86400
+   */
   dedupeSeconds?: number;
   /** How long a failed delivery stays inspectable, in seconds. @defaultValue 604800 */
   keepFailedSeconds?: number;
@@ -61,12 +64,14 @@ export function deliveryJobId(key: string): string {
 
 /** Create the delivery producer on a connection. */
 export function createDeliveryProducer(connection: Redis, options: DeliveryOptions): DeliveryProducer {
-  const jobOptions = (key: string) => ({
+  const jobOptions = (key: string, broadcast?: string) => ({
     jobId: deliveryJobId(key),
     // Retries with backoff happen inside the job first (keeping the chat's order); these are the last resort.
     attempts: 3,
     backoff: { type: 'exponential' as const, delay: 5000 },
-    removeOnComplete: { age: options.dedupeSeconds ?? 86_400 },
+    // A broadcast's own list of queued recipients refuses a second copy, so its delivered
+    // jobs are not kept for de-duplication: a million recipients would hold ~2 GiB of Redis.
+    removeOnComplete: broadcast ? true : { age: options.dedupeSeconds ?? 86_400 },
     removeOnFail: { age: options.keepFailedSeconds ?? 604_800 },
   });
   const queues = new Map<string, Queue<DeliveryJob>>();
@@ -102,7 +107,7 @@ export function createDeliveryProducer(connection: Redis, options: DeliveryOptio
       try {
         await Promise.all(
           [...byQueue].map(([q, list]) =>
-            q.addBulk(list.map((item) => ({ name: 'deliver', data: { ...item, queuedAt }, opts: jobOptions(item.key) }))),
+            q.addBulk(list.map((item) => ({ name: 'deliver', data: { ...item, queuedAt }, opts: jobOptions(item.key, item.broadcast) }))),
           ),
         );
       } catch (error) {

@@ -7,7 +7,8 @@ import { PayloadError } from '../core/errors';
 import type { IdentityStore } from '../identity/identity-store';
 import type { Account } from '../identity/account';
 import type { CustomerDataHook, PrivacySubject } from './hook';
-import { globEscape, locateKeys, type LocatedKeys } from './locate';
+import { locateKeys, type LocatedKeys } from './locate';
+import { broadcastMember } from '../delivery/broadcast';
 import { findJobs, queueKind, type FoundJob } from './queue-jobs';
 
 /** Which customer: one of their accounts, and optionally one bot. */
@@ -22,7 +23,7 @@ export interface CustomerLookup {
 
 /** What exports and erasures need of a running Kiosk; `KioskParts` has it all. */
 export interface PrivacyParts {
-  readonly config: { readonly prefix: string };
+  readonly config: { readonly prefix: string; readonly bots?: Readonly<Record<string, unknown>> };
   readonly redis: Redis;
   readonly identity: IdentityStore;
   readonly privacyHooks?: readonly CustomerDataHook[];
@@ -79,20 +80,15 @@ export async function findCustomerData(parts: PrivacyParts, lookup: CustomerLook
     ((!lookup.bot || fields.bot === lookup.bot) && customer.accounts.some((a) => a.platform === fields.platform && a.user === fields.chat)),
   );
 
+  // A broadcast's list holds a short hash per recipient (`broadcastMember`): the customer's are computed, per bot.
+  const bots = lookup.bot ? [lookup.bot] : Object.keys(parts.config.bots ?? {});
+  const candidates = customer.accounts.flatMap((a) => bots.map((bot) => broadcastMember({ bot, platform: a.platform, chat: a.user })));
   const broadcasts: FoundBroadcast[] = [];
   for (const key of keys.broadcastLists) {
     const id = key.slice(`${prefix}:broadcast:`.length, -':queued'.length);
-    const members = new Set<string>();
-    for (const a of customer.accounts) {
-      const pattern = `b-${globEscape(id)}-${lookup.bot ? globEscape(lookup.bot) : '*'}-${globEscape(a.platform)}-${globEscape(a.user)}`;
-      let cursor = '0';
-      do {
-        const [next, found] = await redis.sscan(key, cursor, 'MATCH', pattern, 'COUNT', 1000);
-        cursor = next;
-        for (const member of found) members.add(member);
-      } while (cursor !== '0');
-    }
-    if (members.size) broadcasts.push({ key, id, members: [...members] });
+    const present = candidates.length ? await redis.smismember(key, ...candidates) : [];
+    const members = candidates.filter((_, i) => present[i] === 1);
+    if (members.length) broadcasts.push({ key, id, members });
   }
 
   const inboundIds = jobs.filter((j) => queueKind(j.queue) === 'inbound').map((j) => j.job.id!);

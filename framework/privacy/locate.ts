@@ -11,7 +11,7 @@
  * | web-chat replies | `<p>:webchat:<bot>:<visitor>` (a stream) | `adapters/webchat` |
  * | LINE reply token, retry keys | `<p>:line:reply:<bot>:<chat>`, `<p>:line:retry:<bot>:<chat>:<digest>` | `adapters/line` |
  * | delivery record | `<p>:delivered:<delivery id>` (a hash with `platform` and `chat`) | `delivery/delivery-record.ts` |
- * | broadcast list | `<p>:broadcast:<id>:queued` (a set of `b-<id>-<bot>-<platform>-<chat>`) | `delivery/broadcast.ts` |
+ * | broadcast list | `<p>:broadcast:<id>:queued` (a set of `broadcastMember` hashes of bot, platform and chat) | `delivery/broadcast.ts` |
  * | passive reply | `<p>:passive:<inbound job id>:claim|reply` | `delivery/passive-reply.ts` |
  * | BullMQ queue | `<p>:<queue>:meta` and its other keys | `jobs/`, `delivery/` |
  *
