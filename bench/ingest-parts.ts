@@ -1,8 +1,9 @@
 /**
  * Where a durable webhook's time goes, part by part, in one process (no HTTP): the adapter's
  * verify + parse for Telegram JSON and WeChat encrypted XML, and the inbound producer's
- * durable add with 50 requests in flight, on a plain connection and with ioredis's
- * auto-pipelining. Figures are CPU microseconds per update of this process, plus Redis's.
+ * durable add with 50 requests in flight: as shipped (one `Queue.add` per update on an
+ * auto-pipelined connection), on a plain connection, with one partition, without `raw`, and
+ * the producer before (one `addBulk` per partition per tick) and a `FlowProducer` variant. Figures are CPU microseconds per update of this process, plus Redis's.
  *
  *   node scripts/with-redis.js npx tsx bench/ingest-parts.ts [updates=20000]
  */
@@ -10,8 +11,8 @@ import { Redis } from 'ioredis';
 import { telegram, telegramTextUpdate, wechat, wechatTextXml, type Update, type WebhookRequest } from '../framework/index';
 import { createWechatCrypto, wechatSignature } from '../framework/adapters/wechat/crypto';
 import { buildXml } from '../framework/adapters/wechat/xml';
-import { FlowProducer } from 'bullmq';
-import { createBatcher } from '../framework/jobs/batcher';
+import { FlowProducer, Queue } from 'bullmq';
+import { createBatcher } from './batcher';
 import { createInboundProducer } from '../framework/jobs/inbound';
 import { inboundJobId, inboundQueueName, partitionOf } from '../framework/jobs/partition';
 import { machine } from './machine';
@@ -96,69 +97,30 @@ async function main() {
   };
   console.log(`  telegram job data: ${size(tgUpdates[0]!)} bytes with raw, ${size(withoutRaw(tgUpdates[0]!))} without`);
 
-  // The durable add, IN_FLIGHT requests at a time (as 50 connections would keep it busy).
-  const variants = [
-    { name: 'plain connection, 16 partitions', options: {}, partitions: 16, strip: false },
-    { name: 'enableAutoPipelining, 16 partitions', options: { enableAutoPipelining: true }, partitions: 16, strip: false },
-    { name: 'plain connection, 1 partition', options: {}, partitions: 1, strip: false },
-    { name: 'plain connection, 16 partitions, update without raw', options: {}, partitions: 16, strip: true },
-  ];
-  for (const variant of variants) {
+  // One way of adding, IN_FLIGHT requests at a time (as 50 connections would keep it busy), on
+  // its own connection and prefix; prints CPU per update here and in Redis, then cleans up.
+  const measure = async (
+    name: string,
+    options: { enableAutoPipelining?: boolean },
+    open: (connection: Redis, prefix: string) => { add(update: Update): Promise<unknown>; close(): Promise<unknown> },
+    updates = tgUpdates,
+  ) => {
     const prefix = `bench-parts-${Date.now()}`;
-    const connection = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, ...variant.options });
+    const connection = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, ...options });
     await new Promise((resolve) => connection.once('ready', resolve));
-    const producer = createInboundProducer(connection, { prefix, partitions: variant.partitions });
-    const updates = variant.strip ? tgUpdates.map(withoutRaw) : tgUpdates;
+    const adder = open(connection, prefix);
     const redisBefore = await redisCpuMs();
     let next = 0;
     const { cpu, seconds } = await cpuMicrosAsync(async () => {
       await Promise.all(
         Array.from({ length: IN_FLIGHT }, async () => {
-          while (next < N) await producer.add([updates[next++]!]);
-        }),
-      );
-    });
-    const redisCpu = ((await redisCpuMs()) - redisBefore) * 1000 / N;
-    console.log(`  durable add (${variant.name}), ${IN_FLIGHT} in flight: ${Math.round(N / seconds)} adds/s, ${cpu.toFixed(1)} µs/update here + ${redisCpu.toFixed(1)} µs in Redis`);
-    await producer.close();
-    let cursor = '0';
-    do {
-      const [c, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = c;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-    connection.disconnect();
-  }
-
-  // The same adds, with one FlowProducer.addBulk (one MULTI over every partition) per flush
-  // instead of one Queue.addBulk per partition: the experiment for a lighter producer.
-  {
-    const prefix = `bench-parts-${Date.now()}`;
-    const connection = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-    await new Promise((resolve) => connection.once('ready', resolve));
-    const flows = new FlowProducer({ connection, prefix });
-    const enqueue = createBatcher<Update>(async (items) => {
-      await flows.addBulk(
-        items.map((update) => ({
-          name: `${update.platform}.${update.kind}`,
-          queueName: inboundQueueName(partitionOf(update, 16)),
-          data: update,
-          opts: { jobId: inboundJobId(update), attempts: 3, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 86_400 }, removeOnFail: { age: 7 * 86_400 } },
-        })),
-      );
-    });
-    const redisBefore = await redisCpuMs();
-    let next = 0;
-    const { cpu, seconds } = await cpuMicrosAsync(async () => {
-      await Promise.all(
-        Array.from({ length: IN_FLIGHT }, async () => {
-          while (next < N) await enqueue(tgUpdates[next++]!);
+          while (next < N) await adder.add(updates[next++]!);
         }),
       );
     });
     const redisCpu = (((await redisCpuMs()) - redisBefore) * 1000) / N;
-    console.log(`  durable add (one FlowProducer.addBulk per flush over 16 partitions), ${IN_FLIGHT} in flight: ${Math.round(N / seconds)} adds/s, ${cpu.toFixed(1)} µs/update here + ${redisCpu.toFixed(1)} µs in Redis`);
-    await flows.close();
+    if (name !== 'warm-up') console.log(`  durable add (${name}), ${IN_FLIGHT} in flight: ${Math.round(N / seconds)} adds/s, ${cpu.toFixed(1)} µs/update here + ${redisCpu.toFixed(1)} µs in Redis`);
+    await adder.close();
     let cursor = '0';
     do {
       const [c, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
@@ -166,7 +128,52 @@ async function main() {
       if (keys.length) await redis.del(...keys);
     } while (cursor !== '0');
     connection.disconnect();
+  };
+  const jobOpts = (update: Update) => ({ jobId: inboundJobId(update), attempts: 3, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 86_400 }, removeOnFail: { age: 7 * 86_400 } });
+
+  // The shipped producer. The first variant to run would also pay for the JIT warming BullMQ's
+  // and ioredis's code: a round of the shipped one first, not reported.
+  const variants = [
+    { name: 'warm-up', options: { enableAutoPipelining: true }, partitions: 16, strip: false },
+    { name: 'as shipped: Queue.add each, enableAutoPipelining, 16 partitions', options: { enableAutoPipelining: true }, partitions: 16, strip: false },
+    { name: 'Queue.add each, plain connection, 16 partitions', options: {}, partitions: 16, strip: false },
+    { name: 'Queue.add each, enableAutoPipelining, 1 partition', options: { enableAutoPipelining: true }, partitions: 1, strip: false },
+    { name: 'Queue.add each, enableAutoPipelining, 16 partitions, update without raw', options: { enableAutoPipelining: true }, partitions: 16, strip: true },
+  ];
+  for (const variant of variants) {
+    await measure(
+      variant.name,
+      variant.options,
+      (connection, prefix) => {
+        const producer = createInboundProducer(connection, { prefix, partitions: variant.partitions });
+        return { add: (update) => producer.add([update]), close: () => producer.close() };
+      },
+      variant.strip ? tgUpdates.map(withoutRaw) : tgUpdates,
+    );
   }
+
+  // The producer before: the adds of a tick batched into one Queue.addBulk per partition
+  // (bench/batcher.ts), i.e. up to 16 pipelines and 16 writes a tick.
+  for (const autoPipelining of [false, true]) {
+    await measure(`before: one Queue.addBulk per partition per tick, ${autoPipelining ? 'enableAutoPipelining' : 'plain connection'}`, { enableAutoPipelining: autoPipelining }, (connection, prefix) => {
+      const queues = Array.from({ length: 16 }, (_, p) => new Queue(inboundQueueName(p), { connection, prefix }));
+      const add = createBatcher<Update>(async (items) => {
+        const byPartition = new Map<number, Update[]>();
+        for (const update of items) byPartition.set(partitionOf(update, 16), [...(byPartition.get(partitionOf(update, 16)) ?? []), update]);
+        await Promise.all([...byPartition].map(([partition, list]) => queues[partition]!.addBulk(list.map((update) => ({ name: `${update.platform}.${update.kind}`, data: update, opts: jobOpts(update) })))));
+      });
+      return { add, close: () => Promise.all(queues.map((queue) => queue.close())) };
+    });
+  }
+
+  // One FlowProducer.addBulk (one MULTI over every partition) per tick instead.
+  await measure('one FlowProducer.addBulk per flush over 16 partitions', {}, (connection, prefix) => {
+    const flows = new FlowProducer({ connection, prefix });
+    const add = createBatcher<Update>(async (items) => {
+      await flows.addBulk(items.map((update) => ({ name: `${update.platform}.${update.kind}`, queueName: inboundQueueName(partitionOf(update, 16)), data: update, opts: jobOpts(update) })));
+    });
+    return { add, close: () => flows.close() };
+  });
   redis.disconnect();
 }
 

@@ -11,11 +11,15 @@
  * reported, with the CPU each request cost the server, Redis and the load generator: on a
  * shared machine CPU per request is steadier than requests per second.
  *
- * `targets` is a comma-separated subset of express,grammy,kiosk-telegram,kiosk-wechat,lean-telegram.
- * `lean-telegram` is an experiment, not what Kiosk ships: the same durable path (raw body,
- * Telegram verify + parse, the inbound producer's batched add to 16 partitions) behind bare
- * `node:http` instead of express, on an auto-pipelined connection, without the `raw` copy of
- * the payload in the job: what the levers measured in bench/ingest-parts.ts add up to.
+ * `targets` is a comma-separated subset of
+ * express,grammy,kiosk-telegram,kiosk-wechat,kiosk-express,kiosk-noraw,lean-telegram.
+ * `kiosk-telegram` and `kiosk-wechat` are Kiosk as shipped: `kiosk.listen`'s server answers
+ * webhook POSTs from `node:http` (framework/http/fast-webhook.ts). `kiosk-express` is the same
+ * Kiosk served by `kiosk.app` in a server of its own, as an application that mounts the app
+ * does: every webhook goes through express's router. `kiosk-noraw` is kiosk-telegram with the
+ * updates queued without their `raw` copy of the payload, to price that copy. `lean-telegram`
+ * is the bare durable path (raw body, Telegram verify + parse, the inbound producer) behind
+ * bare `node:http`, without observability or `raw`: the floor Kiosk could reach.
  * Kiosk's workers are not started: the figure is "acknowledged after it is in Redis", the
  * work a web process does. The load generator (bench/load-requests.js) runs in its own
  * process and replays requests prepared before the clock starts (WeChat's are encrypted
@@ -39,7 +43,7 @@ import { machine } from './machine';
 
 const REQUESTS = Number(process.argv[2] ?? 5000);
 const CONNECTIONS = Number(process.argv[3] ?? 50);
-const TARGETS = (process.argv[4] ?? 'express,grammy,kiosk-telegram,kiosk-wechat,lean-telegram').split(',');
+const TARGETS = (process.argv[4] ?? 'express,grammy,kiosk-telegram,kiosk-wechat,kiosk-express,kiosk-noraw,lean-telegram').split(',');
 const WARMUP = Math.min(2000, REQUESTS);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -157,8 +161,13 @@ const targets: Target[] = [
       return { base, path: '/', body: 'telegram', stop: () => close(server) };
     },
   },
-  ...(['telegram', 'wechat'] as const).map((platform) => ({
-    name: `kiosk-${platform}`,
+  ...([
+    { name: 'kiosk-telegram', platform: 'telegram', serve: 'listen', stripRaw: false },
+    { name: 'kiosk-wechat', platform: 'wechat', serve: 'listen', stripRaw: false },
+    { name: 'kiosk-express', platform: 'telegram', serve: 'express', stripRaw: false },
+    { name: 'kiosk-noraw', platform: 'telegram', serve: 'listen', stripRaw: true },
+  ] as const).map(({ name, platform, serve, stripRaw }) => ({
+    name,
     async start() {
       const prefix = `bench-ingest-${Date.now()}`;
       const config = {
@@ -177,13 +186,25 @@ const targets: Target[] = [
           },
         },
       } as unknown as KioskConfig;
-      const kiosk = createKiosk({ config, bots: [new Bot('bench')], adapters: [telegram, wechat], logger: createLogger({ level: 'silent' }) });
-      const base = await kiosk.listen(0);
+      // kiosk-noraw: the same Telegram adapter, its updates queued without their `raw` copy.
+      const withoutRaw: typeof telegram = {
+        ...telegram,
+        create: (settings, environment) => {
+          const adapter = telegram.create(settings, environment);
+          return { ...adapter, parse: async (request) => (await adapter.parse(request)).map(({ raw: _raw, ...update }) => update) };
+        },
+      };
+      const kiosk = createKiosk({ config, bots: [new Bot('bench')], adapters: [stripRaw ? withoutRaw : telegram, wechat], logger: createLogger({ level: 'silent' }) });
+      // kiosk-express: Kiosk's express app in a server of its own (how an application that
+      // mounts `kiosk.app` serves it; every webhook goes through express's router).
+      const served = serve === 'express' ? await listen(kiosk.app) : undefined;
+      const base = served?.base ?? (await kiosk.listen(0));
       return {
         base,
         path: `/webhooks/bench/${platform}`,
         body: platform,
         async stop() {
+          if (served) await close(served.server);
           await kiosk.close();
           await dropPrefix(prefix);
         },

@@ -16,6 +16,8 @@ import { ConfigError, StoreUnavailableError } from './core/errors';
 import type { Update } from './core/update';
 import { webchatEndpointOf } from './adapters/webchat/adapter';
 import { createHttpApp } from './http/app';
+import { createWebhookServer } from './http/fast-webhook';
+import type { WebhookRouteOptions } from './http/webhook-route';
 import { webchatRoutes } from './http/webchat-routes';
 import { runBroadcast, type BroadcastOptions } from './delivery/broadcast';
 import { readBroadcastReport, type BroadcastReport } from './delivery/broadcast-report';
@@ -205,8 +207,9 @@ export function createKiosk(options: KioskOptions): Kiosk {
   // Shared connection for adapters, sessions and readiness; commands wait while reconnecting.
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   redis.on('error', onRedisError('shared'));
-  // The producer fails fast so a webhook is answered 503 at once when Redis is down.
-  const producerConnection = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  // The producer fails fast so a webhook is answered 503 at once when Redis is down; its
+  // commands of one tick go out in one write (auto-pipelining: bench/README.md, durable ingest).
+  const producerConnection = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, enableAutoPipelining: true });
   producerConnection.on('error', onRedisError('producer'));
   let workerConnection: Redis | undefined;
   const deliveryPartitions = options.delivery?.partitions ?? 4;
@@ -280,7 +283,7 @@ export function createKiosk(options: KioskOptions): Kiosk {
   });
   const observe = observability.observe;
 
-  const app = createHttpApp({
+  const webhookOptions: WebhookRouteOptions = {
     adapterFor,
     enqueue: async (updates) => {
       await producer.add(updates);
@@ -295,9 +298,12 @@ export function createKiosk(options: KioskOptions): Kiosk {
     },
     awaitPassiveReply: (update, deadlineMs) => awaitPassiveReply(redis, config.prefix, inboundJobId(update), deadlineMs),
     bodyLimitBytes: config.webhookBodyLimitBytes,
+    onOutcome: (outcome) => observe.webhook(outcome),
+  };
+  const app = createHttpApp({
+    ...webhookOptions,
     isReady: () => observability.isReady(),
     routers: [...observability.routers(), webchatRoutes({ adapters: (bot) => webchatEndpointOf(adapterFor(bot, 'webchat')) }), ...(options.routers?.(parts) ?? [])],
-    onOutcome: (outcome) => observe.webhook(outcome),
   });
 
   /**
@@ -380,8 +386,11 @@ export function createKiosk(options: KioskOptions): Kiosk {
     },
     listen(port = config.port, host = '127.0.0.1') {
       return new Promise((resolve, reject) => {
-        const listening = app.listen(port, host, (error?: Error) => {
-          if (error) return reject(error);
+        // Webhook POSTs are answered by node:http directly, everything else by the express app.
+        const listening = createWebhookServer(app, webhookOptions);
+        listening.once('error', reject);
+        listening.listen(port, host, () => {
+          listening.off('error', reject);
           const address = listening.address() as AddressInfo;
           resolve(`http://${host}:${address.port}`);
         });

@@ -71,13 +71,14 @@ describe('kiosk queues on failed jobs', () => {
   };
   const queueName = 'job-taxi.dispatch';
   let queue: Queue;
+  const connections = [connect(), connect()];
 
   beforeAll(async () => {
-    const connection = connect();
+    const [connection, workerConnection] = connections as [ReturnType<typeof connect>, ReturnType<typeof connect>];
     queue = new Queue(queueName, { connection, prefix });
     await queue.add('taxi.dispatch', { n: 1 }, { jobId: 'broken-1' });
     await queue.add('taxi.dispatch', { n: 2 }, { jobId: 'broken-2' });
-    const worker = new Worker(queueName, async () => { throw new Error('dispatch service unreachable'); }, { connection: connect(), prefix });
+    const worker = new Worker(queueName, async () => { throw new Error('dispatch service unreachable'); }, { connection: workerConnection, prefix });
     await waitUntil(async () => (await queue.getFailedCount()) === 2, 'two failed jobs');
     await worker.close();
   });
@@ -85,6 +86,7 @@ describe('kiosk queues on failed jobs', () => {
   afterAll(async () => {
     await queue.close();
     await dropPrefix(prefix);
+    for (const connection of connections) connection.disconnect();
   });
 
   test('failed lists them with their reasons; retry moves one back; remove --failed removes the rest', async () => {

@@ -1,6 +1,7 @@
 /**
- * Groups the adds of concurrent webhook requests into one `addBulk` per queue: one Redis
- * round trip for many requests instead of one each (see DESIGN.md, "bench anchors").
+ * Groups the adds of concurrent webhook requests into one `addBulk` per queue. Kiosk's
+ * producer used it until one `Queue.add` per update on an auto-pipelined connection measured
+ * cheaper (bench/README.md, "Durable ingest"); `ingest-parts.ts` keeps it to compare the two.
  */
 
 /** Collects items until the current turn of the event loop ends, then flushes them together. */
