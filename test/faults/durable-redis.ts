@@ -5,10 +5,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../helpers/ports';
+import { redisAnswers } from '../helpers/redis-server';
 
 /** A durable private Redis a test can kill and start again on the same port. */
 export interface DurableRedis {
@@ -22,19 +22,6 @@ export interface DurableRedis {
 }
 
 
-function answers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.on('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (d) => {
-      socket.destroy();
-      // While loading the AOF Redis answers -LOADING; only +PONG means ready.
-      resolve(d.toString().startsWith('+PONG'));
-    });
-    socket.on('error', () => resolve(false));
-  });
-}
-
 /** Start a redis-server from the PATH with `appendonly yes` and `appendfsync always`. */
 export async function startDurableRedis(): Promise<DurableRedis> {
   const port = await freePort();
@@ -46,7 +33,7 @@ export async function startDurableRedis(): Promise<DurableRedis> {
       if (child && child.exitCode === null && child.signalCode === null) return;
       child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir], { stdio: 'ignore' });
       for (let i = 0; i < 200; i++) {
-        if (await answers(port)) return;
+        if (await redisAnswers(port)) return;
         await new Promise((r) => setTimeout(r, 25));
       }
       throw new Error(`redis-server did not start on port ${port}`);

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports';
 
-
-function answers(port: number): Promise<boolean> {
+/** Whether a Redis on this port answers PING with PONG (while loading its AOF it answers -LOADING). */
+export function redisAnswers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
     socket.on('connect', () => socket.write('PING\r\n'));
@@ -43,7 +43,7 @@ export async function startRedisServer(): Promise<RedisServer> {
       if (child && child.exitCode === null) return;
       child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
       for (let i = 0; i < 100; i++) {
-        if (await answers(port)) return;
+        if (await redisAnswers(port)) return;
         await new Promise((r) => setTimeout(r, 50));
       }
       throw new Error(`redis-server did not start on port ${port}`);
@@ -56,7 +56,7 @@ export async function startRedisServer(): Promise<RedisServer> {
         await exited;
       }
       child = undefined;
-      if (!(await answers(port))) return;
+      if (!(await redisAnswers(port))) return;
       throw new Error('redis-server still answers after being killed');
     },
     async dispose() {
