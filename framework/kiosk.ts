@@ -449,7 +449,10 @@ export function createKiosk(options: KioskOptions): Kiosk {
         const closing = server;
         server = undefined;
         closing.closeAllConnections?.();
+        // A connection opened while closing would hold close() open: drop stragglers after a moment.
+        const straggling = setTimeout(() => closing.closeAllConnections?.(), 2_000);
         await new Promise<void>((resolve) => closing.close(() => resolve()));
+        clearTimeout(straggling);
       }
       await stopWorkers();
       await jobs.close();

@@ -33,9 +33,11 @@ describe('Redis outage', () => {
 
   afterAll(async () => {
     await redis.start().catch(() => undefined);
-    await kiosk.close();
+    // After a Redis restart, closing BullMQ's workers has been seen to hang on a loaded machine
+    // (1 run in ~6); the test's claims are made by then, so do not let it hold the suite.
+    await Promise.race([kiosk.close(), new Promise((resolve) => setTimeout(resolve, 15_000))]);
     await redis.dispose();
-  });
+  }, 60_000);
 
   test('503 while Redis is down, then the retried update is handled once it is back', async () => {
     expect((await postSigned(base, 'echo', SECRET, [{ id: 'before', chat: 'c', text: 'before' }])).status).toBe(200);
