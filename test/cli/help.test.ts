@@ -81,7 +81,7 @@ describe('kiosk command line', () => {
   });
 
   test('a bad --port is refused with exit 2 before anything starts', async () => {
-    const { code, stderr } = await runKiosk(['web', '--port', 'eighty'], { REDIS_URL: 'redis://127.0.0.1:6379', KIOSK__bots__taxi__platforms__webchat__secret: 'dev-only-webchat-secret-0001' });
+    const { code, stderr } = await runKiosk(['web', '--port', 'eighty'], { REDIS_URL: 'redis://127.0.0.1:6379', KIOSK_PREFIX: 'kt-never-started', KIOSK__bots__taxi__platforms__webchat__secret: 'dev-only-webchat-secret-0001' });
     expect(code).toBe(2);
     expect(stderr).toContain('--port must be a whole number');
   });

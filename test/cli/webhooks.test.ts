@@ -5,8 +5,8 @@
  */
 import { startFakeLine, type FakeLine } from '../../framework/testing/fake-line';
 import { startFakeTelegram, type FakeTelegram } from '../../framework/testing/fake-telegram';
-import { TELEGRAM_SECRET } from '../helpers/kiosk';
-import { redisUrl } from '../helpers/redis';
+import { dropPrefix, TELEGRAM_SECRET } from '../helpers/kiosk';
+import { redisUrl, uniquePrefix } from '../helpers/redis';
 import { runKiosk } from './cli-process';
 
 jest.setTimeout(60_000);
@@ -15,11 +15,13 @@ describe('kiosk webhooks set', () => {
   let telegram: FakeTelegram;
   let line: FakeLine;
   let base: Record<string, string>;
+  const prefix = uniquePrefix();
 
   beforeAll(async () => {
     [telegram, line] = await Promise.all([startFakeTelegram(), startFakeLine()]);
     base = {
       REDIS_URL: redisUrl(),
+      KIOSK_PREFIX: prefix,
       KIOSK__bots__taxi__platforms__telegram__token: '123456:dev-only-token',
       KIOSK__bots__taxi__platforms__telegram__secretToken: TELEGRAM_SECRET,
       KIOSK__bots__taxi__platforms__telegram__apiRoot: telegram.apiRoot,
@@ -28,6 +30,7 @@ describe('kiosk webhooks set', () => {
 
   afterAll(async () => {
     await Promise.all([telegram.close(), line.close()]);
+    await dropPrefix(prefix);
   });
 
   test('registers the Telegram webhook with its secret token and prints the URL to set by hand elsewhere', async () => {
@@ -53,6 +56,7 @@ describe('kiosk webhooks set', () => {
   test('sends LINE the webhook endpoint with the channel access token', async () => {
     const { stdout, stderr } = await runKiosk(['webhooks', 'set', '--base-url', 'https://bots.example.test', '--bot', 'taxi'], {
       REDIS_URL: redisUrl(),
+      KIOSK_PREFIX: prefix,
       KIOSK__bots__taxi__platforms__line__channelSecret: 'dev-only-line-secret',
       KIOSK__bots__taxi__platforms__line__channelAccessToken: 'dev-only-line-token',
       KIOSK__bots__taxi__platforms__line__apiRoot: line.apiRoot,
