@@ -33,9 +33,9 @@ import {
 } from '../../framework/index';
 import { rideTimings } from '../../workers/taxi/jobs';
 import { createJobs } from '../../workers';
-import { connect } from '../helpers/redis';
 import { dropPrefix, telegramSettings, testConfig, TELEGRAM_SECRET } from '../helpers/kiosk';
-import { uniquePrefix } from '../helpers/redis';
+import { waitUntil } from '../helpers/wait';
+import { connect, uniquePrefix } from '../helpers/redis';
 import { harness } from '../flow/harness';
 
 const WEBCHAT = { secret: 'dev-only-webchat-secret-0123456789' };
@@ -120,7 +120,10 @@ describe('hub bot', () => {
   });
 
   test('each service keeps its own part of the session: the taxi ride is stored under "taxi"', async () => {
-    const stored = await redis.get(`${prefix}:session:hub:telegram:2`);
+    // The session is saved when the confirm handler returns, which may be after the dispatch job already wrote back.
+    const key = `${prefix}:session:hub:telegram:2`;
+    await waitUntil(async () => /"waiting"/.test((await redis.get(key)) ?? ''), 'the ride to be saved in the session');
+    const stored = await redis.get(key);
     expect(JSON.parse(stored ?? '{}')).toEqual({ taxi: expect.objectContaining({ step: 'waiting', pickup: 'Gare du Nord', destination: 'Orly' }) });
   });
 
