@@ -91,16 +91,6 @@ export function createInboundProducer(connection: Redis, options: InboundOptions
     queues,
     async add(updates) {
       if (updates.length === 0) return;
-      // An update that cannot be serialised (a field nested thousands deep) is the sender's
-      // fault: refuse it here with a 400, before BullMQ's own serialisation fails in the add
-      // and the request is answered as if Redis were down.
-      for (const update of updates) {
-        try {
-          JSON.stringify(update);
-        } catch (error) {
-          throw new PayloadError('The update cannot be stored: it is nested too deeply; send a flatter payload.', [], { cause: error });
-        }
-      }
       if (connection.status !== 'ready') {
         throw new StoreUnavailableError(`Redis connection is ${connection.status}; the platform should retry.`);
       }
@@ -109,6 +99,12 @@ export function createInboundProducer(connection: Redis, options: InboundOptions
         await withTimeout(Promise.all(adds), addTimeoutMs, 'Queueing the update');
       } catch (error) {
         if (error instanceof StoreUnavailableError) throw error;
+        // BullMQ serialises the update in `add`: a stack overflow there is an update nested
+        // thousands deep, the sender's fault (400), not Redis being down (503, retried for ever).
+        // Each update is its own add, so it fails alone, never the updates of other requests.
+        if (error instanceof RangeError) {
+          throw new PayloadError('The update cannot be stored: it is nested too deeply; send a flatter payload.', [], { cause: error });
+        }
         throw new StoreUnavailableError('Could not queue the update in Redis; the platform should retry.', { cause: error });
       }
     },
