@@ -21,6 +21,7 @@ import { countBroadcast } from './broadcast-report';
 import { deliveryQueueName } from './queue-names';
 import { deliveryRecordKey, recordSent } from './delivery-record';
 import { closeServiceWindow, decideWindow } from './service-window';
+import { outOfAttempts } from '../jobs/attempts';
 
 /** Options of the delivery workers of one process. */
 export interface DeliveryWorkerOptions extends DeliveryOptions {
@@ -142,10 +143,10 @@ export function startDeliveryConsumer(connection: Redis, options: DeliveryWorker
       worker.on('failed', (job, error) => {
         // Refusals were reported by onGaveUp and 429s by onRateLimited; report the rest.
         if (job && !(error instanceof UnrecoverableError) && !(error instanceof RateLimitError)) {
-          options.onFailed?.(job.data, error, job.attemptsMade >= (job.opts.attempts ?? 1));
+          options.onFailed?.(job.data, error, outOfAttempts(job));
         }
         // Permanent errors were counted when they happened; count jobs that ran out of attempts.
-        if (!job?.data.broadcast || error instanceof UnrecoverableError || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+        if (!job?.data.broadcast || error instanceof UnrecoverableError || !outOfAttempts(job)) return;
         countBroadcast(connection, options.prefix, job.data.broadcast, 'failed').catch(() => undefined);
       });
       workers.push(worker);

@@ -14,6 +14,7 @@ import type { Redis } from 'ioredis';
 import { PayloadError, StoreUnavailableError } from '../core/errors';
 import type { Update } from '../core/update';
 import { inboundJobId, inboundQueueName, partitionOf } from './partition';
+import { outOfAttempts } from './attempts';
 
 /** Options of the inbound queue, shared by producers (web) and consumers (workers). */
 export interface InboundOptions {
@@ -149,7 +150,7 @@ export function startInboundConsumer(connection: Redis, options: InboundWorkerOp
       lockDuration: options.lockDuration ?? 30_000,
       stalledInterval: options.stalledInterval ?? 30_000,
     });
-    worker.on('failed', (job, error) => options.onFailed?.(job?.data, error, !job || job.attemptsMade >= (job.opts.attempts ?? 1)));
+    worker.on('failed', (job, error) => options.onFailed?.(job?.data, error, !job || outOfAttempts(job)));
     worker.on('error', () => undefined);
     return worker;
   });

@@ -11,6 +11,7 @@ import type { OutboundMessage } from '../core/outbound';
 import type { Conversation } from '../core/update';
 import { jobQueueName, validateJobData, type JobContext, type JobDefinition } from './define-job';
 import type { JobEnvelope, JobProducer } from './job-producer';
+import { outOfAttempts } from './attempts';
 
 /** What the job workers need from the rest of Kiosk. */
 export interface JobWorkerOptions {
@@ -118,7 +119,7 @@ export function startJobConsumer(connection: Redis, options: JobWorkerOptions): 
     });
     worker.on('error', () => undefined);
     worker.on('failed', (job, error) => {
-      const final = !job || error instanceof UnrecoverableError || error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+      const final = !job || error instanceof UnrecoverableError || error.name === 'UnrecoverableError' || outOfAttempts(job);
       const ms = job?.processedOn && job.finishedOn ? job.finishedOn - job.processedOn : undefined;
       options.onFailed?.(definition, job?.id, error, final, ms, job ? correlationOf(definition, job) : undefined);
       const conversation = job?.data.conversation;
