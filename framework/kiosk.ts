@@ -40,6 +40,7 @@ import type { z } from 'zod';
 import { createInboundProducer, startInboundConsumer, type InboundConsumer } from './jobs/inbound';
 import { createLogger, type Logger } from './log';
 import { createKioskObservability } from './observability/kiosk-observability';
+import { DEFAULT_DELIVERY_PARTITIONS, kioskQueues } from './queue-list';
 import type { KioskMetrics } from './observability/metrics';
 import { retentionOf } from './config/schema';
 import { IdentityStore } from './identity/identity-store';
@@ -212,7 +213,7 @@ export function createKiosk(options: KioskOptions): Kiosk {
   const producerConnection = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, enableAutoPipelining: true });
   producerConnection.on('error', onRedisError('producer'));
   let workerConnection: Redis | undefined;
-  const deliveryPartitions = options.delivery?.partitions ?? 4;
+  const deliveryPartitions = options.delivery?.partitions ?? DEFAULT_DELIVERY_PARTITIONS;
   // Delivery jobs are queued by workers and handlers, which may wait out a Redis restart.
   const delivery = createDeliveryProducer(redis, { prefix: config.prefix, partitions: deliveryPartitions, ...deliveryRetention(retention) });
   let deliveryConsumer: DeliveryConsumer | undefined;
@@ -269,13 +270,14 @@ export function createKiosk(options: KioskOptions): Kiosk {
     config,
     logger,
     // Every queue of the deployment, for /metrics, /readyz and the queues UI.
-    queues: () => [
-      ...producer.queues,
-      ...[...new Set([...(options.jobs ?? []), flowTimeout].map((job) => job.name))].map((name) => jobs.queue({ name, schema: flowTimeout.schema })),
-      ...[...adapters].flatMap(([key, adapter]) =>
-        Array.from({ length: deliveryPartitions }, (_, p) => delivery.queue(adapter.platform, key.split('/')[0]!, p)),
+    queues: () =>
+      kioskQueues(options).map((q) =>
+        q.kind === 'inbound'
+          ? producer.queues[q.partition]!
+          : q.kind === 'job'
+            ? jobs.queue({ name: q.job, schema: flowTimeout.schema })
+            : delivery.queue(q.platform, q.bot, q.partition),
       ),
-    ],
     workers: () => [...(consumer?.workers ?? []), ...(jobConsumer?.workers ?? []), ...(deliveryConsumer?.workers ?? [])],
     redisUp: async () => producerConnection.status === 'ready' && (await redis.ping()) === 'PONG',
     connected: () => producerConnection.status === 'ready' && redis.status === 'ready',
